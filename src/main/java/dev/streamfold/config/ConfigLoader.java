@@ -1,0 +1,175 @@
+package dev.streamfold.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads the YAML configuration: expands {@code ${env:VAR}} and {@code ${env:VAR:-default}},
+ * binds strictly (an unknown key is an error) and validates. Every error names the key's
+ * path and the reason.
+ */
+public final class ConfigLoader {
+  /** Classpath resource holding the embedded default configuration. */
+  public static final String DEFAULT_RESOURCE = "/streamfold-default.yaml";
+
+  private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
+
+  private final Function<String, String> env;
+
+  public ConfigLoader() {
+    this(System::getenv);
+  }
+
+  public ConfigLoader(Function<String, String> env) {
+    this.env = env;
+  }
+
+  public StreamfoldConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException("", "cannot read config file " + file + ": " + e.getMessage());
+    }
+    return parse(text);
+  }
+
+  public StreamfoldConfig loadDefault() throws ConfigException {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+      if (in == null) {
+        return parse("{}");
+      }
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ConfigException("", "cannot read embedded default config: " + e.getMessage());
+    }
+  }
+
+  public StreamfoldConfig parse(String yaml) throws ConfigException {
+    String expanded = expand(yaml);
+    StreamfoldConfig cfg;
+    try {
+      cfg = mapper().readValue(expanded, StreamfoldConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new ConfigException(path(e), "unknown key '" + e.getPropertyName() + "'");
+    } catch (JsonMappingException e) {
+      throw new ConfigException(path(e), e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("", "invalid YAML: " + e.getOriginalMessage());
+    }
+    if (cfg == null) {
+      cfg = new StreamfoldConfig();
+    }
+    cfg.validate();
+    return cfg;
+  }
+
+  String expand(String text) throws ConfigException {
+    Matcher m = ENV.matcher(text);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String name = m.group(1);
+      String value = env.apply(name);
+      if (value == null || value.isEmpty()) {
+        if (m.group(2) != null) {
+          value = m.group(3);
+        } else if (value == null) {
+          int line = 1 + (int) text.substring(0, m.start()).chars().filter(c -> c == '\n').count();
+          throw new ConfigException("", "line " + line + ": environment variable " + name + " is not set (use ${env:" + name + ":-default})");
+        }
+      }
+      m.appendReplacement(sb, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(sb);
+    return sb.toString();
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  static ObjectMapper mapper() {
+    SimpleModule m = new SimpleModule();
+    m.addDeserializer(Duration.class, new DurationDeserializer());
+    return new ObjectMapper(new YAMLFactory())
+        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+        .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+        .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+        .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
+        .registerModule(m);
+  }
+
+  /** Parses {@code 200ms}, {@code 2s}, {@code 1.5m}, {@code 1h}, {@code 0}. */
+  public static Duration parseDuration(String s) {
+    String t = s.trim();
+    if (t.equals("0")) {
+      return Duration.ZERO;
+    }
+    Matcher m = DURATION.matcher(t);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 200ms, 2s, 5m, 1h)");
+    }
+    double v = Double.parseDouble(m.group(1));
+    double nanos =
+        switch (m.group(2)) {
+          case "ns" -> v;
+          case "us" -> v * 1e3;
+          case "ms" -> v * 1e6;
+          case "s" -> v * 1e9;
+          case "m" -> v * 60e9;
+          default -> v * 3600e9;
+        };
+    return Duration.ofNanos((long) nanos);
+  }
+
+  private static final class DurationDeserializer extends StdDeserializer<Duration> {
+    private static final long serialVersionUID = 1L;
+
+    DurationDeserializer() {
+      super(Duration.class);
+    }
+
+    @Override
+    public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      String text = p.getValueAsString();
+      if (text == null) {
+        throw JsonMappingException.from(p, "must be a duration such as 200ms, 2s, 5m");
+      }
+      try {
+        return parseDuration(text);
+      } catch (IllegalArgumentException e) {
+        throw JsonMappingException.from(p, e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.streamfold.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code exporter}: where condensed spans, pass-through data and pushed metrics go (SPEC 5). */
+public final class ExporterConfig {
+  /** {@code file} (default), {@code otlp_grpc} or {@code otlp_http}. */
+  public String type = "file";
+  public Otlp otlp = new Otlp();
+  public FileOut file = new FileOut();
+  public Batch batch = new Batch();
+  public Queue queue = new Queue();
+  public Retry retry = new Retry();
+
+  public static final class Otlp {
+    /** One endpoint for all signals: {@code host:port} for gRPC, a base URL for HTTP ({@code http://host:4318}). */
+    public String endpoint = "";
+    /** Per-signal overrides; for HTTP full URLs (e.g. {@code https://host/v1/traces}). */
+    public String tracesEndpoint = "";
+    public String logsEndpoint = "";
+    public String metricsEndpoint = "";
+    public Map<String, String> headers = new LinkedHashMap<>();
+    /** {@code gzip} or {@code none}. */
+    public String compression = "gzip";
+    public Duration timeout = Duration.ofSeconds(10);
+    public TlsConfig tls = new TlsConfig();
+  }
+
+  public static final class FileOut {
+    public String path = "./streamfold-data/output.jsonl";
+    public long maxSizeMib = 100;
+    public int maxBackups = 3;
+  }
+
+  public static final class Batch {
+    /** Items per export request. */
+    public int maxSize = 512;
+    public Duration timeout = Duration.ofMillis(200);
+  }
+
+  public static final class Queue {
+    /** Items (spans, log records, metric points) held for export, in memory. */
+    public long capacityItems = 200_000;
+    /** Share of the capacity kept free for what the window emits itself; the ingress refuses new requests past it. */
+    public double admissionReserve = 0.1;
+    /** Parallel export requests. */
+    public int consumers = 2;
+    public Persistent persistent = new Persistent();
+  }
+
+  public static final class Persistent {
+    public boolean enabled = false;
+    public String directory = "./streamfold-data/queue";
+    public long maxSizeMib = 1024;
+  }
+
+  public static final class Retry {
+    public boolean enabled = true;
+    public Duration initialInterval = Duration.ofSeconds(5);
+    public Duration maxInterval = Duration.ofSeconds(30);
+    public Duration maxElapsedTime = Duration.ofMinutes(5);
+    public double multiplier = 1.5;
+  }
+
+  public boolean isOtlp() {
+    return type.equals("otlp_grpc") || type.equals("otlp_http");
+  }
+
+  void validate(Validator v) {
+    v.check(type.equals("file") || isOtlp(), "type", "must be file, otlp_grpc or otlp_http, got '" + type + "'");
+    Validator o = v.section("otlp");
+    if (isOtlp()) {
+      boolean all = !otlp.endpoint.isBlank();
+      boolean each = !otlp.tracesEndpoint.isBlank() && !otlp.logsEndpoint.isBlank() && !otlp.metricsEndpoint.isBlank();
+      o.check(all || each, "endpoint", "required when exporter.type is " + type + " (or set traces_endpoint, logs_endpoint and metrics_endpoint)");
+      if (type.equals("otlp_grpc")) {
+        for (String[] e : new String[][] {{"endpoint", otlp.endpoint}, {"traces_endpoint", otlp.tracesEndpoint}, {"logs_endpoint", otlp.logsEndpoint}, {"metrics_endpoint", otlp.metricsEndpoint}}) {
+          if (!e[1].isBlank()) {
+            o.endpoint(e[1].replaceFirst("^(https?|dns:///?)", "").replaceFirst("^//", ""), e[0]);
+          }
+        }
+      } else {
+        for (String[] e : new String[][] {{"endpoint", otlp.endpoint}, {"traces_endpoint", otlp.tracesEndpoint}, {"logs_endpoint", otlp.logsEndpoint}, {"metrics_endpoint", otlp.metricsEndpoint}}) {
+          o.check(e[1].isBlank() || e[1].startsWith("http://") || e[1].startsWith("https://"), e[0], "must be an http:// or https:// URL, got '" + e[1] + "'");
+        }
+      }
+    }
+    o.check(otlp.compression.equals("gzip") || otlp.compression.equals("none"), "compression", "must be gzip or none, got '" + otlp.compression + "'");
+    o.positive(otlp.timeout, "timeout");
+    otlp.tls.validate(o.section("tls"));
+    if (otlp.headers != null) {
+      for (Map.Entry<String, String> h : otlp.headers.entrySet()) {
+        o.check(h.getKey().matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+"), "headers." + h.getKey(), "not a valid header name");
+        o.check(h.getValue() != null, "headers." + h.getKey(), "must have a value");
+      }
+    }
+    Validator f = v.section("file");
+    f.notBlank(file.path, "path");
+    f.positive(file.maxSizeMib, "max_size_mib");
+    f.nonNegative(file.maxBackups, "max_backups");
+    Validator b = v.section("batch");
+    b.positive(batch.maxSize, "max_size");
+    b.positive(batch.timeout, "timeout");
+    Validator q = v.section("queue");
+    q.positive(queue.capacityItems, "capacity_items");
+    q.check(queue.admissionReserve >= 0 && queue.admissionReserve < 1, "admission_reserve", "must be in [0, 1), got " + queue.admissionReserve);
+    q.positive(queue.consumers, "consumers");
+    q.section("persistent").notBlank(queue.persistent.directory, "directory");
+    q.section("persistent").positive(queue.persistent.maxSizeMib, "max_size_mib");
+    Validator r = v.section("retry");
+    r.positive(retry.initialInterval, "initial_interval");
+    r.positive(retry.maxInterval, "max_interval");
+    r.nonNegative(retry.maxElapsedTime, "max_elapsed_time");
+    r.check(retry.multiplier >= 1, "multiplier", "must be >= 1, got " + retry.multiplier);
+  }
+}

@@ -1,0 +1,51 @@
+package dev.streamfold.config;
+
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * One recognition rule; every condition that is set must hold (AND). For span rules
+ * {@code name_regex} matches the span name; for event and log rules {@code event_name} is the
+ * event / log event name and {@code name_regex} may match it instead. {@code attribute_key}
+ * with {@code attribute_value} requires that attribute to equal the value (compared as its
+ * string form); {@code attribute_key} alone requires presence.
+ */
+public final class RuleConfig {
+  public String nameRegex = "";
+  public String eventName = "";
+  public String attributeKey = "";
+  public String attributeValue = "";
+
+  public RuleConfig() {}
+
+  public static RuleConfig named(String eventName) {
+    RuleConfig r = new RuleConfig();
+    r.eventName = eventName;
+    return r;
+  }
+
+  public static RuleConfig regex(String regex) {
+    RuleConfig r = new RuleConfig();
+    r.nameRegex = regex;
+    return r;
+  }
+
+  public static RuleConfig attribute(String key, String value) {
+    RuleConfig r = new RuleConfig();
+    r.attributeKey = key;
+    r.attributeValue = value;
+    return r;
+  }
+
+  void validate(Validator v) {
+    v.check(!nameRegex.isEmpty() || !eventName.isEmpty() || !attributeKey.isEmpty(), "", "a rule needs name_regex, event_name or attribute_key");
+    v.check(attributeValue.isEmpty() || !attributeKey.isEmpty(), "attribute_value", "requires attribute_key");
+    if (!nameRegex.isEmpty()) {
+      try {
+        Pattern.compile(nameRegex);
+      } catch (PatternSyntaxException e) {
+        v.check(false, "name_regex", "invalid regular expression: " + e.getDescription());
+      }
+    }
+  }
+}

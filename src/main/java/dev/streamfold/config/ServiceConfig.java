@@ -1,0 +1,30 @@
+package dev.streamfold.config;
+
+import java.time.Duration;
+
+/** {@code service}: health endpoint, logging and shutdown (SPEC 3 last bullet, 6). */
+public final class ServiceConfig {
+  public Health health = new Health();
+  public Shutdown shutdown = new Shutdown();
+  /** Root log level: error, warn, info, debug. */
+  public String logLevel = "info";
+
+  public static final class Health {
+    public boolean enabled = true;
+    public String endpoint = "localhost:13133";
+  }
+
+  public static final class Shutdown {
+    public Duration acceptGrace = Duration.ofSeconds(5);
+    public Duration timeout = Duration.ofSeconds(10);
+  }
+
+  void validate(Validator v) {
+    if (health.enabled) {
+      v.section("health").endpoint(health.endpoint, "endpoint");
+    }
+    v.section("shutdown").nonNegative(shutdown.acceptGrace, "accept_grace");
+    v.section("shutdown").positive(shutdown.timeout, "timeout");
+    v.check(logLevel.matches("error|warn|info|debug|trace"), "log_level", "must be error, warn, info, debug or trace, got '" + logLevel + "'");
+  }
+}

@@ -1,0 +1,86 @@
+package dev.streamfold.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code window}: the stream window (SPEC 1.2, 1.3, 3). */
+public final class WindowConfig {
+  public Duration finalizeGrace = Duration.ofSeconds(2);
+  public Duration idleTimeout = Duration.ofSeconds(30);
+  public Duration maxStreamAge = Duration.ofMinutes(10);
+  public long maxOpenStreams = 100_000;
+  public long memoryBudgetMib = 256;
+  public int maxChunksPerStream = 100_000;
+  /** {@code drop} (default) or {@code keep}: what happens to chunk spans, events and logs. */
+  public String chunkSpans = "drop";
+  /** {@code pass} (default, with {@code llm_stream.late=true}) or {@code drop}. */
+  public String lateChunks = "pass";
+  public RecentlyClosed recentlyClosed = new RecentlyClosed();
+  /** Owner threads; 0 = number of cores. */
+  public int shards = 0;
+  /** How often a shard checks deadlines when idle. */
+  public Duration tick = Duration.ofMillis(50);
+  public Rules rules = new Rules();
+
+  public static final class RecentlyClosed {
+    public long maxKeys = 100_000;
+    public Duration ttl = Duration.ofMinutes(5);
+  }
+
+  /** Recognition rules; a list given in the file replaces the default list. */
+  public static final class Rules {
+    public List<RuleConfig> chunkSpans = new ArrayList<>(List.of(
+        RuleConfig.regex("^.+::chunk_[0-9]+$"),
+        RuleConfig.attribute("mastra.span.type", "model_chunk")));
+    public List<RuleConfig> chunkEvents = new ArrayList<>(List.of(
+        RuleConfig.named("gen_ai.content.completion.chunk"),
+        RuleConfig.named("llm.content.completion.chunk")));
+    public List<RuleConfig> chunkLogs = new ArrayList<>(List.of(
+        RuleConfig.named("gen_ai.content.completion.chunk"),
+        RuleConfig.named("llm_stream.chunk")));
+    public List<RuleConfig> firstChunkMarkers = new ArrayList<>(List.of(
+        RuleConfig.named("First Token Stream Event"),
+        RuleConfig.named("ai.stream.firstChunk")));
+    /** Extra rules marking a span as a stream span candidate (beyond gen_ai.request.stream=true, markers and summaries). */
+    public List<RuleConfig> streamSpans = new ArrayList<>();
+  }
+
+  void validate(Validator v) {
+    v.nonNegative(finalizeGrace, "finalize_grace");
+    v.positive(idleTimeout, "idle_timeout");
+    v.positive(maxStreamAge, "max_stream_age");
+    v.positive(maxOpenStreams, "max_open_streams");
+    v.positive(memoryBudgetMib, "memory_budget_mib");
+    v.positive(maxChunksPerStream, "max_chunks_per_stream");
+    v.check(chunkSpans.equals("drop") || chunkSpans.equals("keep"), "chunk_spans", "must be drop or keep, got '" + chunkSpans + "'");
+    v.check(lateChunks.equals("pass") || lateChunks.equals("drop"), "late_chunks", "must be pass or drop, got '" + lateChunks + "'");
+    Validator rc = v.section("recently_closed");
+    rc.nonNegative(recentlyClosed.maxKeys, "max_keys");
+    rc.nonNegative(recentlyClosed.ttl, "ttl");
+    v.nonNegative(shards, "shards");
+    v.check(shards <= 256, "shards", "must be <= 256");
+    v.positive(tick, "tick");
+    Validator r = v.section("rules");
+    validateRules(r, "chunk_spans", rules.chunkSpans);
+    validateRules(r, "chunk_events", rules.chunkEvents);
+    validateRules(r, "chunk_logs", rules.chunkLogs);
+    validateRules(r, "first_chunk_markers", rules.firstChunkMarkers);
+    validateRules(r, "stream_spans", rules.streamSpans);
+  }
+
+  private static void validateRules(Validator v, String key, List<RuleConfig> list) {
+    v.check(list != null, key, "must be a list");
+    if (list == null) {
+      return;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      RuleConfig rule = list.get(i);
+      if (rule == null) {
+        v.check(false, key + "[" + i + "]", "must not be empty");
+      } else {
+        rule.validate(v.section(key + "[" + i + "]"));
+      }
+    }
+  }
+}

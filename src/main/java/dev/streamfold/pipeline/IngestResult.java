@@ -1,0 +1,34 @@
+package dev.streamfold.pipeline;
+
+import java.time.Duration;
+
+/**
+ * Outcome of handing one OTLP request to the pipeline.
+ *
+ * @param status OK (possibly with rejected items), REFUSED (backpressure, retry later) or
+ *     UNAVAILABLE (not accepting: starting or draining)
+ * @param rejected items rejected by the pipeline, reported in partial_success
+ * @param message partial_success / error message, empty when nothing to say
+ * @param retryAfter hint for REFUSED / UNAVAILABLE
+ */
+public record IngestResult(Status status, long rejected, String message, Duration retryAfter) {
+  public enum Status {
+    OK,
+    REFUSED,
+    UNAVAILABLE
+  }
+
+  public static final IngestResult OK = new IngestResult(Status.OK, 0, "", Duration.ZERO);
+
+  public static IngestResult refused(Duration retryAfter, String message) {
+    return new IngestResult(Status.REFUSED, 0, message, retryAfter);
+  }
+
+  public static IngestResult unavailable(String message) {
+    return new IngestResult(Status.UNAVAILABLE, 0, message, Duration.ofSeconds(1));
+  }
+
+  public boolean accepted() {
+    return status == Status.OK;
+  }
+}
