@@ -19,6 +19,7 @@ public final class Reasons {
   public static final String DUPLICATE_STREAM_SPAN = "duplicate_stream_span";
   public static final String LATE_CHUNK = "late_chunk";
   public static final String TRUNCATED = "chunks_truncated";
+  public static final String INTERNAL_ERROR = "internal_error";
 
   // export
   public static final String QUEUE_FULL = "queue_full";

@@ -1,0 +1,123 @@
+package dev.streamfold.window;
+
+import dev.streamfold.config.RuleConfig;
+import dev.streamfold.config.WindowConfig;
+import dev.streamfold.derive.Summary;
+import dev.streamfold.otlp.Attributes;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.List;
+
+/**
+ * Decides what a span, span event or log record is (SPEC 1.2) from the configured rules.
+ * Immutable and thread-safe.
+ */
+final class Recognizer {
+  static final String IS_CHUNK = "llm_stream.is_chunk";
+  static final String STREAM_ID = "llm_stream.stream_id";
+
+  private final Rule[] chunkSpans;
+  private final Rule[] chunkEvents;
+  private final Rule[] chunkLogs;
+  private final Rule[] markers;
+  private final Rule[] streamSpans;
+
+  Recognizer(WindowConfig.Rules rules) {
+    chunkSpans = compile(rules.chunkSpans);
+    chunkEvents = compile(rules.chunkEvents);
+    chunkLogs = compile(rules.chunkLogs);
+    markers = compile(rules.firstChunkMarkers);
+    streamSpans = compile(rules.streamSpans);
+  }
+
+  private static Rule[] compile(List<RuleConfig> list) {
+    return list.stream().map(Rule::new).toArray(Rule[]::new);
+  }
+
+  boolean isChunkSpan(Span s) {
+    List<KeyValue> attrs = s.getAttributesList();
+    if (Attributes.isTrue(Attributes.find(attrs, IS_CHUNK))) {
+      return true;
+    }
+    return any(chunkSpans, s.getName(), "", attrs);
+  }
+
+  boolean isChunkEvent(Span.Event e) {
+    List<KeyValue> attrs = e.getAttributesList();
+    if (Attributes.isTrue(Attributes.find(attrs, IS_CHUNK))) {
+      return true;
+    }
+    return any(chunkEvents, e.getName(), e.getName(), attrs);
+  }
+
+  boolean isMarkerEvent(Span.Event e) {
+    return any(markers, e.getName(), e.getName(), e.getAttributesList());
+  }
+
+  /** The log record's event name: {@code event_name}, else the {@code event.name} attribute. */
+  static String logEventName(LogRecord r) {
+    String n = r.getEventName();
+    if (!n.isEmpty()) {
+      return n;
+    }
+    AnyValue v = Attributes.find(r.getAttributesList(), "event.name");
+    return v == null ? "" : Attributes.string(v);
+  }
+
+  boolean isChunkLog(LogRecord r, String eventName) {
+    List<KeyValue> attrs = r.getAttributesList();
+    if (Attributes.isTrue(Attributes.find(attrs, IS_CHUNK))) {
+      return true;
+    }
+    return any(chunkLogs, eventName, eventName, attrs);
+  }
+
+  /**
+   * Whether a span with no chunks yet announces a stream and is held as a candidate:
+   * {@code gen_ai.request.stream=true}, a first-chunk marker, a producer summary, or a
+   * configured stream-span rule.
+   */
+  boolean announcesStream(Span s, Summary summary) {
+    List<KeyValue> attrs = s.getAttributesList();
+    if (Attributes.isTrue(Attributes.find(attrs, "gen_ai.request.stream"))) {
+      return true;
+    }
+    if (summary.present()) {
+      return true;
+    }
+    for (Span.Event e : s.getEventsList()) {
+      if (isMarkerEvent(e)) {
+        return true;
+      }
+    }
+    return any(streamSpans, s.getName(), "", attrs);
+  }
+
+  /** Cheap pre-check for {@link Summary#of}: any attribute or event that could carry a summary. */
+  static boolean mayCarrySummary(Span s) {
+    for (KeyValue kv : s.getAttributesList()) {
+      String k = kv.getKey();
+      if (k.startsWith("stream.") || k.equals("ttft_ms") || k.equals("sampling_ms") || k.startsWith("ai.response.ms")
+          || k.equals("gen_ai.response.time_to_first_chunk")) {
+        return true;
+      }
+    }
+    for (Span.Event e : s.getEventsList()) {
+      if (Summary.isSummaryEvent(e.getName())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean any(Rule[] rules, String name, String eventName, List<KeyValue> attrs) {
+    for (Rule r : rules) {
+      if (r.matches(name, eventName, attrs)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
