@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
   /** Classpath resource holding the embedded default configuration. */
-  public static final String DEFAULT_RESOURCE = "/streamfold-default.yaml";
+  public static final String DEFAULT_RESOURCE = "/streamfold.yaml";
 
   private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");

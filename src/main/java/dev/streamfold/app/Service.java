@@ -1,0 +1,183 @@
+package dev.streamfold.app;
+
+import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.export.ExportPipeline;
+import dev.streamfold.pipeline.Component;
+import dev.streamfold.pipeline.Downstream;
+import dev.streamfold.receiver.OtlpGrpcReceiver;
+import dev.streamfold.receiver.OtlpHttpReceiver;
+import dev.streamfold.telemetry.DownstreamMetricsSender;
+import dev.streamfold.telemetry.Telemetry;
+import dev.streamfold.window.Clock;
+import dev.streamfold.window.StreamWindow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the stages (receivers -> window -> export, telemetry observing) and runs the lifecycle:
+ * start in reverse data order, stop in data order (SPEC 3, shutdown). The one place that knows
+ * every component.
+ */
+public final class Service {
+  private static final Logger log = LoggerFactory.getLogger(Service.class);
+
+  private final StreamfoldConfig cfg;
+  private final Telemetry telemetry;
+  private final Downstream downstream;
+  private final StreamWindow window;
+  private final OtlpGrpcReceiver grpc;
+  private final OtlpHttpReceiver http;
+  private final HealthServer health;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile boolean ready;
+  private volatile boolean stopping;
+
+  public Service(StreamfoldConfig cfg, Clock clock) {
+    this.cfg = cfg;
+    Telemetry.Builder tb = Telemetry.builder(cfg.telemetry);
+    // the export side needs the metrics and the metrics push needs the export side: break the
+    // cycle with a sender that resolves the downstream lazily
+    DownstreamHolder holder = new DownstreamHolder();
+    if (cfg.telemetry.otlp.enabled) {
+      tb.metricsPush(holder);
+    }
+    this.telemetry = tb.build();
+    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
+    holder.set(new DownstreamMetricsSender(downstream));
+    this.window =
+        new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
+    telemetry.registerActiveStreams(window::openStreams);
+    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics()) : null;
+    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics()) : null;
+    this.health = cfg.service.health.enabled ? new HealthServer(cfg.service.health.endpoint, this::ready) : null;
+  }
+
+  /** Starts every component; on failure stops what started and rethrows. */
+  public void start() throws Exception {
+    List<Component> started = new ArrayList<>();
+    try {
+      if (health != null) {
+        health.start();
+        started.add(health);
+      }
+      telemetry.start();
+      started.add(telemetry);
+      downstream.start();
+      started.add(downstream);
+      window.start();
+      started.add(window);
+      if (grpc != null) {
+        grpc.start();
+        started.add(grpc);
+      }
+      if (http != null) {
+        http.start();
+        started.add(http);
+      }
+    } catch (Exception e) {
+      for (int i = started.size() - 1; i >= 0; i--) {
+        started.get(i).shutdown(Duration.ofSeconds(2));
+      }
+      throw e;
+    }
+    ready = true;
+  }
+
+  public boolean ready() {
+    return ready && !stopping;
+  }
+
+  /**
+   * SPEC 3 shutdown: not ready at once, keep accepting for {@code accept_grace}, then stop
+   * accepting, close the window's streams and drain the export queue within
+   * {@code shutdown.timeout}.
+   */
+  public void stop() {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    Duration grace = cfg.service.shutdown.acceptGrace;
+    Duration timeout = cfg.service.shutdown.timeout;
+    log.info("shutting down: accepting for {} more, then draining (timeout {})", grace, timeout);
+    try {
+      Thread.sleep(grace.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    window.stopAccepting();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (grpc != null) {
+      grpc.shutdown(Duration.ofSeconds(1));
+    }
+    if (http != null) {
+      http.shutdown(Duration.ofSeconds(1));
+    }
+    window.shutdown(remaining(deadline));
+    downstream.shutdown(remaining(deadline));
+    telemetry.shutdown(Duration.ofSeconds(1));
+    if (health != null) {
+      health.shutdown(Duration.ZERO);
+    }
+    log.info("stopped");
+    stopped.countDown();
+  }
+
+  public void awaitStopped() throws InterruptedException {
+    stopped.await();
+  }
+
+  private static Duration remaining(long deadline) {
+    return Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
+  }
+
+  // accessors for tests and the CLI
+  public int grpcPort() {
+    return grpc == null ? -1 : grpc.port();
+  }
+
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  public int healthPort() {
+    return health == null ? -1 : health.port();
+  }
+
+  public int metricsPort() {
+    return telemetry.metricsServer().map(m -> m.port()).orElse(-1);
+  }
+
+  public StreamWindow window() {
+    return window;
+  }
+
+  public Downstream downstream() {
+    return downstream;
+  }
+
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
+  /** Forwards OTLP metric pushes to the downstream once it exists. */
+  private static final class DownstreamHolder implements dev.streamfold.telemetry.OtlpMetricsPush {
+    private volatile DownstreamMetricsSender target;
+
+    void set(DownstreamMetricsSender t) {
+      target = t;
+    }
+
+    @Override
+    public void send(byte[] request) throws Exception {
+      DownstreamMetricsSender t = target;
+      if (t != null) {
+        t.send(request);
+      }
+    }
+  }
+}
