@@ -1,0 +1,381 @@
+package dev.streamfold.receiver;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.rpc.RetryInfo;
+import dev.streamfold.config.ReceiverConfig;
+import dev.streamfold.pipeline.Component;
+import dev.streamfold.pipeline.Ingress;
+import dev.streamfold.pipeline.Signal;
+import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.Reasons;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerStreamTracer;
+import io.grpc.Status;
+import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OTLP/gRPC receiver (SPEC 1.1, 6): {@code TraceService/Export}, {@code LogsService/Export} and
+ * {@code MetricsService/Export} on {@code receivers.otlp.grpc.endpoint}, plus the standard
+ * {@code grpc.health.v1.Health} service (unauthenticated).
+ *
+ * <p>Threading and bounds: Netty's event loop only deframes (and gunzips) a message into a byte
+ * array, bounded by {@code max_recv_msg_size_mib} (over it gRPC itself answers
+ * RESOURCE_EXHAUSTED, counted as {@code too_large}). Decoding, validation and the hand-over to
+ * the {@link Ingress} run on a fixed pool of {@code threads} behind a queue of
+ * {@code max_queued_requests} calls; when the queue is full the call is answered UNAVAILABLE
+ * with a RetryInfo at once. Nothing blocks: the ingress never does, by contract.
+ *
+ * <p>Status mapping: malformed protobuf -> INVALID_ARGUMENT; missing / wrong bearer token ->
+ * UNAUTHENTICATED; ingress REFUSED / UNAVAILABLE -> UNAVAILABLE with {@code google.rpc.RetryInfo}
+ * in the status details; invalid items -> OK with {@code partial_success}.
+ *
+ * <p>Lifecycle: {@link #start()} once, then {@link #shutdown(Duration)} once. Thread-safe.
+ */
+public final class OtlpGrpcReceiver implements Component {
+  private static final Logger log = LoggerFactory.getLogger(OtlpGrpcReceiver.class);
+  static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final long MIB = 1024L * 1024L;
+
+  private final ReceiverConfig.Grpc cfg;
+  private final ReceiverConfig rootCfg;
+  private final PipelineMetrics metrics;
+  private final ExportHandler handler;
+
+  private Server server;
+  private BoundedExecutor executor;
+  private HealthStatusManager health;
+
+  public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
+    this(cfg, ingress, metrics, Clock.systemUTC());
+  }
+
+  /** @param clock used by validation to reject timestamps too far in the future */
+  OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
+    this.rootCfg = cfg;
+    this.cfg = cfg.grpc;
+    this.metrics = metrics;
+    this.handler = new ExportHandler(ingress, metrics, new OtlpValidator(clock));
+  }
+
+  /**
+   * Binds the endpoint and starts serving.
+   *
+   * @throws IOException when the port cannot be bound or a TLS / token file cannot be read
+   * @throws GeneralSecurityException when the TLS material is invalid
+   */
+  @Override
+  public synchronized void start() throws IOException, GeneralSecurityException {
+    if (server != null) {
+      throw new IllegalStateException("already started");
+    }
+    InetSocketAddress address = Endpoints.parse(cfg.endpoint);
+    BearerAuth auth = BearerAuth.fromConfig(rootCfg.auth);
+    ServerTls tls = ServerTls.load(cfg.tls);
+    ServerCredentials credentials = InsecureServerCredentials.create();
+    if (tls != null) {
+      TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(tls.keyManagers());
+      if (tls.requireClientAuth()) {
+        b.trustManager(tls.clientTrustManagers()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      }
+      credentials = b.build();
+    }
+    BoundedExecutor pool =
+        new BoundedExecutor("otlp-grpc", BoundedExecutor.threads(cfg.threads), cfg.maxQueuedRequests, metrics);
+    executor = pool;
+    health = new HealthStatusManager();
+    ServerInterceptor authInterceptor = new AuthInterceptor(auth, metrics);
+    Server s =
+        NettyServerBuilder.forAddress(address, credentials)
+            // the event loop only deframes; the work hops to the bounded pool in dispatch()
+            .directExecutor()
+            .maxInboundMessageSize(Math.toIntExact(cfg.maxRecvMsgSizeMib * MIB))
+            .maxConcurrentCallsPerConnection(cfg.maxConcurrentStreams)
+            .handshakeTimeout(10, TimeUnit.SECONDS)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .addStreamTracerFactory(new TooLargeCounter(metrics))
+            .addService(ServerInterceptors.intercept(
+                service(TraceServiceGrpc.getExportMethod(), Signal.TRACES), authInterceptor))
+            .addService(ServerInterceptors.intercept(
+                service(LogsServiceGrpc.getExportMethod(), Signal.LOGS), authInterceptor))
+            .addService(ServerInterceptors.intercept(
+                service(MetricsServiceGrpc.getExportMethod(), Signal.METRICS), authInterceptor))
+            .addService(health.getHealthService())
+            .build();
+    try {
+      s.start();
+    } catch (IOException | RuntimeException e) {
+      pool.close(Duration.ZERO);
+      throw e;
+    }
+    server = s;
+    log.info(
+        "OTLP/gRPC receiver listening on {}:{} (tls={}, client_auth={}, bearer_auth={}, max_recv_msg_size_mib={})",
+        address.getHostString(), s.getPort(), tls != null, tls != null && tls.requireClientAuth(),
+        auth.enabled(), cfg.maxRecvMsgSizeMib);
+  }
+
+  /** The bound port (useful with port 0). */
+  public synchronized int port() {
+    if (server == null) {
+      throw new IllegalStateException("not started");
+    }
+    return server.getPort();
+  }
+
+  /**
+   * Stops accepting calls, lets in-flight calls finish within {@code timeout}, then cancels
+   * what is left and stops the pool.
+   */
+  @Override
+  public synchronized void shutdown(Duration timeout) {
+    if (server == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    executor.close(Duration.ofNanos(remainingNanos(deadline)));
+    log.info("OTLP/gRPC receiver stopped");
+  }
+
+  private static long remainingNanos(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
+  }
+
+  // ---- call handling ----
+
+  private <R extends Message> ServerServiceDefinition service(MethodDescriptor<?, R> generated, Signal signal) {
+    MethodDescriptor<byte[], R> method = generated.toBuilder(RawBytes.INSTANCE, generated.getResponseMarshaller()).build();
+    return ServerServiceDefinition.builder(generated.getServiceName())
+        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<R> out) -> dispatch(signal, body, out)))
+        .build();
+  }
+
+  /** Runs on the event loop: hand the raw message to the pool or answer UNAVAILABLE at once. */
+  private <R extends Message> void dispatch(Signal signal, byte[] body, StreamObserver<R> out) {
+    ServerCallStreamObserver<R> call = (ServerCallStreamObserver<R>) out;
+    // a no-op handler makes onNext/onError after a client cancel harmless instead of throwing
+    call.setOnCancelHandler(() -> {});
+    try {
+      executor.execute(() -> process(signal, body, call));
+    } catch (RejectedExecutionException e) {
+      metrics.refused(signal, Reasons.BACKPRESSURE, 1);
+      call.onError(retryLater("receiver busy, retry later", ExportHandler.DEFAULT_RETRY_AFTER));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <R extends Message> void process(Signal signal, byte[] body, ServerCallStreamObserver<R> call) {
+    if (call.isCancelled()) {
+      // the client gave up (deadline or cancel) while the call was queued: it will retry
+      metrics.refused(signal, Reasons.BACKPRESSURE, 1);
+      return;
+    }
+    ExportHandler.Reply reply;
+    try {
+      reply = decodeAndHandle(signal, body);
+    } catch (InvalidProtocolBufferException | RuntimeException | StackOverflowError e) {
+      metrics.refused(signal, Reasons.MALFORMED, 1);
+      call.onError(Status.INVALID_ARGUMENT
+          .withDescription("cannot decode " + signal.label() + " request: " + e.getClass().getSimpleName())
+          .asRuntimeException());
+      return;
+    }
+    switch (reply.outcome()) {
+      case OK:
+        call.onNext((R) reply.response());
+        call.onCompleted();
+        break;
+      case RETRY:
+        call.onError(retryLater(reply.message(), reply.retryAfter()));
+        break;
+      default:
+        call.onError(Status.INTERNAL.withDescription(reply.message()).asRuntimeException());
+    }
+  }
+
+  /** Decoding failures propagate; once decoded, the handler never throws for bad input. */
+  private ExportHandler.Reply decodeAndHandle(Signal signal, byte[] body) throws InvalidProtocolBufferException {
+    switch (signal) {
+      case TRACES:
+        ExportTraceServiceRequest traces = ExportTraceServiceRequest.parseFrom(body);
+        return handleOrFail(() -> handler.traces(traces));
+      case LOGS:
+        ExportLogsServiceRequest logs = ExportLogsServiceRequest.parseFrom(body);
+        return handleOrFail(() -> handler.logs(logs));
+      default:
+        ExportMetricsServiceRequest metricsRequest = ExportMetricsServiceRequest.parseFrom(body);
+        return handleOrFail(() -> handler.metrics(metricsRequest));
+    }
+  }
+
+  /** A bug past decoding must not be reported as the client's malformed request. */
+  private static ExportHandler.Reply handleOrFail(java.util.function.Supplier<ExportHandler.Reply> work) {
+    try {
+      return work.get();
+    } catch (RuntimeException | StackOverflowError e) {
+      log.error("unexpected failure handling an export call", e);
+      return ExportHandler.Reply.internal();
+    }
+  }
+
+  static io.grpc.StatusRuntimeException retryLater(String message, Duration retryAfter) {
+    com.google.rpc.Status status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(Status.Code.UNAVAILABLE.value())
+            .setMessage(message)
+            .addDetails(Any.pack(RetryInfo.newBuilder()
+                .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                    .setSeconds(retryAfter.getSeconds())
+                    .setNanos(retryAfter.getNano()))
+                .build()))
+            .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  static Signal signalOf(String fullMethodName) {
+    if (fullMethodName.startsWith(TraceServiceGrpc.SERVICE_NAME + "/")) {
+      return Signal.TRACES;
+    }
+    if (fullMethodName.startsWith(LogsServiceGrpc.SERVICE_NAME + "/")) {
+      return Signal.LOGS;
+    }
+    if (fullMethodName.startsWith(MetricsServiceGrpc.SERVICE_NAME + "/")) {
+      return Signal.METRICS;
+    }
+    return null;
+  }
+
+  /** Keeps the message as bytes so decoding (and its failure) happens on the pool. */
+  private static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+    static final RawBytes INSTANCE = new RawBytes();
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try (stream) {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw Status.INTERNAL.withDescription("cannot read message").withCause(e).asRuntimeException();
+      }
+    }
+  }
+
+  /** Rejects calls without the right bearer token before anything is decoded. */
+  private static final class AuthInterceptor implements ServerInterceptor {
+    private final BearerAuth auth;
+    private final PipelineMetrics metrics;
+
+    AuthInterceptor(BearerAuth auth, PipelineMetrics metrics) {
+      this.auth = auth;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+      if (auth.allows(headers.get(AUTHORIZATION))) {
+        return next.startCall(call, headers);
+      }
+      Signal signal = signalOf(call.getMethodDescriptor().getFullMethodName());
+      if (signal != null) {
+        metrics.refused(signal, Reasons.UNAUTHENTICATED, 1);
+      }
+      call.close(Status.UNAUTHENTICATED.withDescription("missing or invalid bearer token"), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+  }
+
+  /**
+   * gRPC enforces the inbound size limit itself (RESOURCE_EXHAUSTED); the receiver never answers
+   * RESOURCE_EXHAUSTED on its own, so every such close of an export call is counted as
+   * {@code too_large}. Stateless tracers, one per signal, shared by all streams.
+   */
+  private static final class TooLargeCounter extends ServerStreamTracer.Factory {
+    private static final ServerStreamTracer NOOP = new ServerStreamTracer() {};
+    private final ServerStreamTracer traces;
+    private final ServerStreamTracer logs;
+    private final ServerStreamTracer metricsTracer;
+
+    TooLargeCounter(PipelineMetrics metrics) {
+      this.traces = tracer(metrics, Signal.TRACES);
+      this.logs = tracer(metrics, Signal.LOGS);
+      this.metricsTracer = tracer(metrics, Signal.METRICS);
+    }
+
+    private static ServerStreamTracer tracer(PipelineMetrics metrics, Signal signal) {
+      return new ServerStreamTracer() {
+        @Override
+        public void streamClosed(Status status) {
+          if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+            metrics.refused(signal, Reasons.TOO_LARGE, 1);
+          }
+        }
+      };
+    }
+
+    @Override
+    public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+      Signal signal = signalOf(fullMethodName);
+      if (signal == null) {
+        return NOOP;
+      }
+      switch (signal) {
+        case TRACES:
+          return traces;
+        case LOGS:
+          return logs;
+        default:
+          return metricsTracer;
+      }
+    }
+  }
+}
