@@ -1,0 +1,291 @@
+package dev.streamfold.telemetry;
+
+import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.derive.StreamListener;
+import dev.streamfold.pipeline.Component;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.util.NamedThreadFactory;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.registry.otlp.AggregationTemporality;
+import io.micrometer.registry.otlp.CompressionMode;
+import io.micrometer.registry.otlp.OtlpConfig;
+import io.micrometer.registry.otlp.OtlpMeterRegistry;
+import io.prometheus.metrics.config.PrometheusPropertiesLoader;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * All of SPEC 4, built from {@link TelemetryConfig}: the stream instruments
+ * ({@link #streamListener()}), the self-metrics ({@link #pipelineMetrics()}), JVM and process
+ * metrics, the Prometheus endpoint ({@link #metricsServer()}) and the OTLP metric push.
+ *
+ * <p>One micrometer {@link CompositeMeterRegistry} feeds a Prometheus registry (when
+ * {@code telemetry.prometheus.enabled}) and an OTLP registry (when {@code telemetry.otlp.enabled}),
+ * so both carry the same metrics. The OTLP registry pushes cumulative explicit-bucket
+ * histograms every {@code telemetry.otlp.interval} through an {@link OtlpMetricsPush} (for the
+ * service: {@link DownstreamMetricsSender}), with scope {@code dev.streamfold}.
+ *
+ * <p>Lifecycle: build, wire, {@link #start()} (binds the endpoint, starts the push schedule),
+ * {@link #shutdown(Duration)} after the window has closed its streams and before the
+ * downstream drains: it pushes once more and closes the endpoint. Recording methods are
+ * thread-safe and usable before start.
+ */
+public final class Telemetry implements Component {
+  private static final Logger log = LoggerFactory.getLogger(Telemetry.class);
+
+  private final CompositeMeterRegistry registry;
+  private final PrometheusMeterRegistry prometheus;
+  private final OtlpMeterRegistry otlp;
+  private final AtomicBoolean pushing;
+  private final MetricsServer server;
+  private final StreamMetrics streamMetrics;
+  private final MicrometerPipelineMetrics pipelineMetrics;
+  private final JvmGcMetrics gcMetrics;
+
+  private Telemetry(Builder b) {
+    TelemetryConfig config = b.config;
+    ExemplarContext exemplars = new ExemplarContext();
+    registry = new CompositeMeterRegistry(b.clock);
+    if (config.prometheus.enabled) {
+      Properties props = new Properties();
+      props.putAll(PrometheusConfig.DEFAULT.prometheusProperties());
+      if (b.exemplarSampleInterval != null) {
+        props.setProperty("io.prometheus.exemplars.sample_interval_milliseconds",
+            Long.toString(Math.max(1, b.exemplarSampleInterval.toMillis())));
+      }
+      PrometheusConfig pc = new PrometheusConfig() {
+        @Override
+        public String get(String key) {
+          return null;
+        }
+
+        @Override
+        public Properties prometheusProperties() {
+          return props;
+        }
+      };
+      prometheus = new PrometheusMeterRegistry(pc, new PrometheusRegistry(), b.clock, exemplars);
+      prometheus.config().namingConvention(new PrometheusNames());
+      registry.add(prometheus);
+      Map<Object, Object> loaderProps = new HashMap<>(props);
+      ExpositionFormats formats = ExpositionFormats.init(PrometheusPropertiesLoader.load(loaderProps));
+      server = new MetricsServer(config.prometheus.endpoint, prometheus.getPrometheusRegistry(), scrapeFilter(), formats);
+    } else {
+      prometheus = null;
+      server = null;
+    }
+    if (config.otlp.enabled) {
+      if (b.push == null) {
+        throw new IllegalArgumentException("telemetry.otlp.enabled needs a metrics push sender (Telemetry.Builder.metricsPush)");
+      }
+      pushing = new AtomicBoolean(false);
+      otlp = OtlpMeterRegistry.builder(new PushConfig(config.otlp, pushing))
+          .clock(b.clock)
+          .threadFactory(new NamedThreadFactory("streamfold-metrics-push"))
+          .metricsSender(new ScopedMetricsSender(b.push, Telemetry.class.getPackage().getImplementationVersion()))
+          .exemplarContextProvider(exemplars)
+          .build();
+      registry.add(otlp);
+    } else {
+      pushing = null;
+      otlp = null;
+    }
+    pipelineMetrics = new MicrometerPipelineMetrics(registry);
+    streamMetrics = new StreamMetrics(registry, config, exemplars);
+    if (config.jvmMetrics) {
+      new JvmMemoryMetrics().bindTo(registry);
+      gcMetrics = new JvmGcMetrics();
+      gcMetrics.bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new ClassLoaderMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
+      new UptimeMetrics().bindTo(registry);
+      new FileDescriptorMetrics().bindTo(registry);
+    } else {
+      gcMetrics = null;
+    }
+  }
+
+  /** What the endpoint serves: all but micrometer's {@code _max} gauges of the SPEC 4 histograms. */
+  static Predicate<String> scrapeFilter() {
+    Set<String> excluded = new HashSet<>();
+    for (Instrument in : Instrument.values()) {
+      if (in.histogram()) {
+        excluded.add(in.prometheusName + "_max");
+      }
+    }
+    return name -> !excluded.contains(name);
+  }
+
+  public static Builder builder(TelemetryConfig config) {
+    return new Builder(config);
+  }
+
+  /** Self-metrics for every pipeline stage. */
+  public PipelineMetrics pipelineMetrics() {
+    return pipelineMetrics;
+  }
+
+  /** Records the stream instruments; hand it to the window. */
+  public StreamListener streamListener() {
+    return streamMetrics;
+  }
+
+  /** Source of the {@code llm_stream.active} gauge (open streams); replaces an earlier one. */
+  public void registerActiveStreams(DoubleSupplier openStreams) {
+    streamMetrics.registerActiveStreams(openStreams);
+  }
+
+  /** The Prometheus endpoint, absent when {@code telemetry.prometheus.enabled} is false. */
+  public Optional<MetricsServer> metricsServer() {
+    return Optional.ofNullable(server);
+  }
+
+  MeterRegistry registry() {
+    return registry;
+  }
+
+  PrometheusMeterRegistry prometheusRegistry() {
+    return prometheus;
+  }
+
+  @Override
+  public void start() throws Exception {
+    if (server != null) {
+      server.start();
+    }
+    if (otlp != null && pushing.compareAndSet(false, true)) {
+      otlp.start(new NamedThreadFactory("streamfold-metrics-push"));
+    }
+  }
+
+  @Override
+  public void shutdown(Duration timeout) {
+    if (otlp != null) {
+      try {
+        otlp.close(); // publishes once more when started
+      } catch (RuntimeException e) {
+        log.warn("final metrics push failed", e);
+      }
+    }
+    if (server != null) {
+      server.shutdown(timeout);
+    }
+    if (gcMetrics != null) {
+      gcMetrics.close();
+    }
+  }
+
+  /** Builder; {@link #metricsPush} is required when {@code telemetry.otlp.enabled}. */
+  public static final class Builder {
+    private final TelemetryConfig config;
+    private OtlpMetricsPush push;
+    private Clock clock = Clock.SYSTEM;
+    private Duration exemplarSampleInterval;
+
+    private Builder(TelemetryConfig config) {
+      this.config = config;
+    }
+
+    /** Where the OTLP push sends its requests, e.g. {@code new DownstreamMetricsSender(downstream)}. */
+    public Builder metricsPush(OtlpMetricsPush push) {
+      this.push = push;
+      return this;
+    }
+
+    Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Minimum time between two exemplars of one series (default 90 ms); tests lower it. */
+    Builder exemplarSampleInterval(Duration interval) {
+      this.exemplarSampleInterval = interval;
+      return this;
+    }
+
+    public Telemetry build() {
+      return new Telemetry(this);
+    }
+  }
+
+  /** micrometer OTLP settings from {@code telemetry.otlp}; enabled only once started. */
+  private static final class PushConfig implements OtlpConfig {
+    private final TelemetryConfig.OtlpPush push;
+    private final AtomicBoolean started;
+
+    PushConfig(TelemetryConfig.OtlpPush push, AtomicBoolean started) {
+      this.push = push;
+      this.started = started;
+    }
+
+    @Override
+    public String get(String key) {
+      return null;
+    }
+
+    @Override
+    public boolean enabled() {
+      return started.get();
+    }
+
+    @Override
+    public Duration step() {
+      return push.interval;
+    }
+
+    @Override
+    public Map<String, String> resourceAttributes() {
+      Map<String, String> attrs = new LinkedHashMap<>();
+      attrs.put("service.name", "streamfold");
+      if (push.resourceAttributes != null) {
+        attrs.putAll(push.resourceAttributes);
+      }
+      return attrs;
+    }
+
+    @Override
+    public AggregationTemporality aggregationTemporality() {
+      return AggregationTemporality.CUMULATIVE;
+    }
+
+    @Override
+    public CompressionMode compressionMode() {
+      return CompressionMode.NONE;
+    }
+
+    @Override
+    public TimeUnit baseTimeUnit() {
+      return TimeUnit.SECONDS;
+    }
+
+    @Override
+    public boolean publishMaxGaugeForHistograms() {
+      return false;
+    }
+  }
+}
