@@ -1,0 +1,209 @@
+package dev.streamfold.export;
+
+import com.google.protobuf.Message;
+import dev.streamfold.pipeline.Signal;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Per-signal operations the batcher needs: count items in a resource entry, split an entry
+ * that is larger than a batch, and assemble entries into one export request. Stateless.
+ *
+ * <p>Items are spans, log records and metric data points. Traces and logs split at item
+ * granularity; metrics split at metric granularity (a single metric with more points than
+ * a batch stays whole), keeping resource and scope on every piece.
+ */
+abstract class SignalOps<R extends Message> {
+  final Signal signal;
+
+  private SignalOps(Signal signal) {
+    this.signal = signal;
+  }
+
+  abstract long count(R resource);
+
+  /** Pieces of at most {@code max} items each (metrics: see class doc). */
+  abstract List<R> split(R resource, int max);
+
+  abstract Message assemble(List<R> resources);
+
+  final long count(List<? extends R> resources) {
+    long n = 0;
+    for (R r : resources) {
+      n += count(r);
+    }
+    return n;
+  }
+
+  static final SignalOps<ResourceSpans> TRACES =
+      new SignalOps<>(Signal.TRACES) {
+        @Override
+        long count(ResourceSpans r) {
+          long n = 0;
+          for (ScopeSpans s : r.getScopeSpansList()) {
+            n += s.getSpansCount();
+          }
+          return n;
+        }
+
+        @Override
+        List<ResourceSpans> split(ResourceSpans r, int max) {
+          List<ResourceSpans> out = new ArrayList<>();
+          ResourceSpans.Builder cur = r.toBuilder().clearScopeSpans();
+          int n = 0;
+          for (ScopeSpans ss : r.getScopeSpansList()) {
+            ScopeSpans.Builder cs = ss.toBuilder().clearSpans();
+            for (Span s : ss.getSpansList()) {
+              if (n == max) {
+                if (cs.getSpansCount() > 0) {
+                  cur.addScopeSpans(cs.build());
+                }
+                out.add(cur.build());
+                cur = r.toBuilder().clearScopeSpans();
+                cs = ss.toBuilder().clearSpans();
+                n = 0;
+              }
+              cs.addSpans(s);
+              n++;
+            }
+            if (cs.getSpansCount() > 0) {
+              cur.addScopeSpans(cs.build());
+            }
+          }
+          if (n > 0) {
+            out.add(cur.build());
+          }
+          return out;
+        }
+
+        @Override
+        Message assemble(List<ResourceSpans> resources) {
+          return ExportTraceServiceRequest.newBuilder().addAllResourceSpans(resources).build();
+        }
+      };
+
+  static final SignalOps<ResourceLogs> LOGS =
+      new SignalOps<>(Signal.LOGS) {
+        @Override
+        long count(ResourceLogs r) {
+          long n = 0;
+          for (ScopeLogs s : r.getScopeLogsList()) {
+            n += s.getLogRecordsCount();
+          }
+          return n;
+        }
+
+        @Override
+        List<ResourceLogs> split(ResourceLogs r, int max) {
+          List<ResourceLogs> out = new ArrayList<>();
+          ResourceLogs.Builder cur = r.toBuilder().clearScopeLogs();
+          int n = 0;
+          for (ScopeLogs sl : r.getScopeLogsList()) {
+            ScopeLogs.Builder cs = sl.toBuilder().clearLogRecords();
+            for (LogRecord l : sl.getLogRecordsList()) {
+              if (n == max) {
+                if (cs.getLogRecordsCount() > 0) {
+                  cur.addScopeLogs(cs.build());
+                }
+                out.add(cur.build());
+                cur = r.toBuilder().clearScopeLogs();
+                cs = sl.toBuilder().clearLogRecords();
+                n = 0;
+              }
+              cs.addLogRecords(l);
+              n++;
+            }
+            if (cs.getLogRecordsCount() > 0) {
+              cur.addScopeLogs(cs.build());
+            }
+          }
+          if (n > 0) {
+            out.add(cur.build());
+          }
+          return out;
+        }
+
+        @Override
+        Message assemble(List<ResourceLogs> resources) {
+          return ExportLogsServiceRequest.newBuilder().addAllResourceLogs(resources).build();
+        }
+      };
+
+  static final SignalOps<ResourceMetrics> METRICS =
+      new SignalOps<>(Signal.METRICS) {
+        @Override
+        long count(ResourceMetrics r) {
+          long n = 0;
+          for (ScopeMetrics s : r.getScopeMetricsList()) {
+            for (Metric m : s.getMetricsList()) {
+              n += points(m);
+            }
+          }
+          return n;
+        }
+
+        @Override
+        List<ResourceMetrics> split(ResourceMetrics r, int max) {
+          List<ResourceMetrics> out = new ArrayList<>();
+          ResourceMetrics.Builder cur = r.toBuilder().clearScopeMetrics();
+          long n = 0;
+          for (ScopeMetrics sm : r.getScopeMetricsList()) {
+            ScopeMetrics.Builder cs = sm.toBuilder().clearMetrics();
+            for (Metric m : sm.getMetricsList()) {
+              long p = points(m);
+              if (n > 0 && n + p > max) {
+                if (cs.getMetricsCount() > 0) {
+                  cur.addScopeMetrics(cs.build());
+                }
+                out.add(cur.build());
+                cur = r.toBuilder().clearScopeMetrics();
+                cs = sm.toBuilder().clearMetrics();
+                n = 0;
+              }
+              cs.addMetrics(m);
+              n += p;
+            }
+            if (cs.getMetricsCount() > 0) {
+              cur.addScopeMetrics(cs.build());
+            }
+          }
+          if (cur.getScopeMetricsCount() > 0) {
+            out.add(cur.build());
+          }
+          return out;
+        }
+
+        @Override
+        Message assemble(List<ResourceMetrics> resources) {
+          return ExportMetricsServiceRequest.newBuilder().addAllResourceMetrics(resources).build();
+        }
+      };
+
+  /** Data points of one metric; a metric without data counts as 0. */
+  static long points(Metric m) {
+    return switch (m.getDataCase()) {
+      case GAUGE -> m.getGauge().getDataPointsCount();
+      case SUM -> m.getSum().getDataPointsCount();
+      case HISTOGRAM -> m.getHistogram().getDataPointsCount();
+      case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
+      case SUMMARY -> m.getSummary().getDataPointsCount();
+      case DATA_NOT_SET -> 0;
+    };
+  }
+
+  static long items(ExportMetricsServiceRequest request) {
+    return METRICS.count(request.getResourceMetricsList());
+  }
+}
