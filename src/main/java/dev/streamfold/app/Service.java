@@ -36,7 +36,7 @@ public final class Service {
   private volatile boolean ready;
   private volatile boolean stopping;
 
-  public Service(StreamfoldConfig cfg, Clock clock) {
+  public Service(StreamfoldConfig cfg, Clock clock) throws java.io.IOException {
     this.cfg = cfg;
     Telemetry.Builder tb = Telemetry.builder(cfg.telemetry);
     // the export side needs the metrics and the metrics push needs the export side: break the
