@@ -95,7 +95,7 @@ public final class FakeCollector implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() throws Exception {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 }
