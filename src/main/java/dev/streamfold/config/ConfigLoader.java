@@ -5,6 +5,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
@@ -17,6 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -65,10 +73,19 @@ public final class ConfigLoader {
   }
 
   public StreamfoldConfig parse(String yaml) throws ConfigException {
-    String expanded = expand(yaml);
+    ObjectMapper mapper = mapper();
     StreamfoldConfig cfg;
     try {
-      cfg = mapper().readValue(expanded, StreamfoldConfig.class);
+      JsonNode tree = mapper.readTree(yaml);
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        cfg = new StreamfoldConfig();
+      } else {
+        if (!tree.isObject()) {
+          throw new ConfigException("", "the config must be a YAML mapping");
+        }
+        tree = expandTree(tree, "");
+        cfg = mapper.treeToValue(tree, StreamfoldConfig.class);
+      }
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException(path(e), "unknown key '" + e.getPropertyName() + "'");
     } catch (JsonMappingException e) {
@@ -83,7 +100,33 @@ public final class ConfigLoader {
     return cfg;
   }
 
-  String expand(String text) throws ConfigException {
+  /** Expands environment references in string values (not in keys or comments). */
+  private JsonNode expandTree(JsonNode node, String path) throws ConfigException {
+    if (node.isTextual()) {
+      String v = node.asText();
+      return v.contains("${") ? TextNode.valueOf(expand(v, path)) : node;
+    }
+    if (node.isObject()) {
+      ObjectNode o = (ObjectNode) node;
+      Iterator<Map.Entry<String, JsonNode>> it = o.fields();
+      List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
+      it.forEachRemaining(fields::add);
+      for (Map.Entry<String, JsonNode> f : fields) {
+        o.set(f.getKey(), expandTree(f.getValue(), path.isEmpty() ? f.getKey() : path + "." + f.getKey()));
+      }
+      return o;
+    }
+    if (node.isArray()) {
+      ArrayNode a = (ArrayNode) node;
+      for (int i = 0; i < a.size(); i++) {
+        a.set(i, expandTree(a.get(i), path + "[" + i + "]"));
+      }
+      return a;
+    }
+    return node;
+  }
+
+  String expand(String text, String path) throws ConfigException {
     Matcher m = ENV.matcher(text);
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
@@ -93,8 +136,7 @@ public final class ConfigLoader {
         if (m.group(2) != null) {
           value = m.group(3);
         } else if (value == null) {
-          int line = 1 + (int) text.substring(0, m.start()).chars().filter(c -> c == '\n').count();
-          throw new ConfigException("", "line " + line + ": environment variable " + name + " is not set (use ${env:" + name + ":-default})");
+          throw new ConfigException(path, "environment variable " + name + " is not set (use ${env:" + name + ":-default})");
         }
       }
       m.appendReplacement(sb, Matcher.quoteReplacement(value));

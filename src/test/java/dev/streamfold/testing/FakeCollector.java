@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** A real OTLP/gRPC server on 127.0.0.1 that records every request it accepts. */
+@SuppressWarnings("try")
 public final class FakeCollector implements AutoCloseable {
   public final List<ExportTraceServiceRequest> traces = new CopyOnWriteArrayList<>();
   public final List<ExportLogsServiceRequest> logs = new CopyOnWriteArrayList<>();
