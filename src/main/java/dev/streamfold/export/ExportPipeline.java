@@ -119,8 +119,8 @@ public final class ExportPipeline implements Downstream {
     this.admitShare = 1 - cfg.queue.admissionReserve;
     this.admitLimit = (long) Math.floor(capacity * admitShare);
     this.consumerCount = cfg.queue.consumers;
-    this.dropLog = new ThrottledLog("export dropped items", LOG_INTERVAL, ticker, LOG::warn);
-    this.retryLog = new ThrottledLog("export failing, retrying", LOG_INTERVAL, ticker, LOG::warn);
+    this.dropLog = new ThrottledLog("export dropped items", LOG_INTERVAL, ticker, LOG::warn, true);
+    this.retryLog = new ThrottledLog("export failing, retrying", LOG_INTERVAL, ticker, LOG::warn, false);
     this.timer =
         new ScheduledThreadPoolExecutor(
             1,

@@ -79,6 +79,9 @@ final class GrpcExporter implements Exporter {
       };
 
   private final Map<Signal, Channel> channels = new EnumMap<>(Signal.class);
+  private final Map<Signal, ManagedChannel> bySignal = new EnumMap<>(Signal.class);
+  /** Set after UNAVAILABLE: the next call resets the channel's reconnect backoff so reconnects follow our retry pace. */
+  private final Map<ManagedChannel, Boolean> resetBackoff = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, ManagedChannel> managed = new LinkedHashMap<>();
   private final Map<Signal, MethodDescriptor<byte[], byte[]>> methods = new EnumMap<>(Signal.class);
   private final long timeoutNanos;
@@ -102,6 +105,7 @@ final class GrpcExporter implements Exporter {
         ch = Grpc.newChannelBuilder(target, credentials(cfg, endpoint)).userAgent("streamfold").disableRetry().build();
         managed.put(endpoint, ch);
       }
+      bySignal.put(s, ch);
       channels.put(s, ClientInterceptors.intercept(ch, MetadataUtils.newAttachHeadersInterceptor(headers)));
     }
   }
@@ -157,6 +161,10 @@ final class GrpcExporter implements Exporter {
     if (gzip) {
       opts = opts.withCompression("gzip");
     }
+    ManagedChannel mc = bySignal.get(signal);
+    if (resetBackoff.remove(mc) != null) {
+      mc.resetConnectBackoff();
+    }
     ClientCall<byte[], byte[]> call;
     try {
       call = channels.get(signal).newCall(methods.get(signal), opts);
@@ -178,6 +186,9 @@ final class GrpcExporter implements Exporter {
 
             @Override
             public void onError(Throwable t) {
+              if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) {
+                resetBackoff.put(mc, Boolean.TRUE);
+              }
               future.complete(outcome(t));
             }
 

@@ -16,12 +16,17 @@ final class ThrottledLog {
   private final long intervalNanos;
   private final LongSupplier ticker;
   private final Consumer<String> sink;
+  private final boolean countItems;
   private final Map<String, long[]> counts = new TreeMap<>();
   private long lastEmit;
   private boolean emittedOnce;
   private String lastDetail = "";
 
-  ThrottledLog(String what, Duration interval, LongSupplier ticker, Consumer<String> sink) {
+  /**
+   * @param countItems report items per key (drops); otherwise report events per key (retries)
+   */
+  ThrottledLog(String what, Duration interval, LongSupplier ticker, Consumer<String> sink, boolean countItems) {
+    this.countItems = countItems;
     this.what = what;
     this.intervalNanos = interval.toNanos();
     this.ticker = ticker;
@@ -64,9 +69,13 @@ final class ThrottledLog {
     for (Map.Entry<String, long[]> e : counts.entrySet()) {
       batches += e.getValue()[0];
       items += e.getValue()[1];
-      sb.append(' ').append(e.getKey()).append('=').append(e.getValue()[1]);
+      sb.append(' ').append(e.getKey()).append('=').append(e.getValue()[countItems ? 1 : 0]);
     }
-    sb.append(" (").append(items).append(" items in ").append(batches).append(" requests");
+    if (countItems) {
+      sb.append(" (").append(items).append(" items in ").append(batches).append(" requests");
+    } else {
+      sb.append(" (").append(batches).append(" failed attempts");
+    }
     if (emittedOnce) {
       sb.append(" in the last ").append(Duration.ofNanos(now - lastEmit).toSeconds()).append(" s");
     }

@@ -1,0 +1,373 @@
+package dev.streamfold.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Signal;
+import dev.streamfold.telemetry.Reasons;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class GrpcExportTest {
+  private static final Set<Status.Code> RETRYABLE =
+      EnumSet.of(Status.Code.CANCELLED, Status.Code.DEADLINE_EXCEEDED, Status.Code.ABORTED, Status.Code.OUT_OF_RANGE, Status.Code.UNAVAILABLE, Status.Code.DATA_LOSS);
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final CountingMetrics metrics = new CountingMetrics();
+  private final TestTime time = new TestTime();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+  }
+
+  private GrpcTestServer server() throws Exception {
+    GrpcTestServer s = new GrpcTestServer();
+    closeables.add(s);
+    return s;
+  }
+
+  private ExportPipeline start(ExporterConfig cfg, boolean fakeTime) throws Exception {
+    ExportPipeline.Builder b = ExportPipeline.builder(cfg, metrics);
+    if (fakeTime) {
+      b.sleeper(time).ticker(time);
+    }
+    ExportPipeline p = b.build();
+    p.start();
+    closeables.add(() -> p.shutdown(Duration.ofSeconds(5)));
+    return p;
+  }
+
+  private static String header(Metadata md, String name) {
+    return md.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+  }
+
+  @Test
+  void allSignalsArriveByteForByteWithHeadersAndGzip() throws Exception {
+    GrpcTestServer server = server();
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    cfg.otlp.headers.put("X-Tenant", "acme");
+    cfg.otlp.headers.put("authorization", "Bearer s3cret");
+    ExportPipeline p = start(cfg, true);
+
+    ResourceSpans rs = TestData.resourceSpans(3);
+    ResourceLogs rl = TestData.resourceLogs(2);
+    ResourceMetrics rm = TestData.resourceMetrics(4);
+    assertThat(p.offerSpans(List.of(rs), 3)).isTrue();
+    assertThat(p.offerLogs(List.of(rl), 2)).isTrue();
+    assertThat(p.offerMetrics(List.of(rm), 5)).isTrue();
+
+    await().until(() -> server.traces.size() == 1 && server.logs.size() == 1 && server.metrics.size() == 1);
+    assertThat(server.traces.get(0)).isEqualTo(ExportTraceServiceRequest.newBuilder().addResourceSpans(rs).build());
+    assertThat(server.traces.get(0).toByteArray()).isEqualTo(ExportTraceServiceRequest.newBuilder().addResourceSpans(rs).build().toByteArray());
+    assertThat(server.logs.get(0)).isEqualTo(ExportLogsServiceRequest.newBuilder().addResourceLogs(rl).build());
+    assertThat(server.metrics.get(0)).isEqualTo(ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build());
+    assertThat(server.headers).hasSize(3).allSatisfy(md -> {
+      assertThat(header(md, "x-tenant")).isEqualTo("acme");
+      assertThat(header(md, "authorization")).isEqualTo("Bearer s3cret");
+      assertThat(header(md, "grpc-encoding")).isEqualTo("gzip");
+    });
+    await().until(() -> metrics.exported(Signal.METRICS) == 5 && metrics.exported(Signal.LOGS) == 2 && metrics.exported(Signal.TRACES) == 3);
+    assertThat(metrics.failedTotal()).isZero();
+    assertThat(p.queuedItems()).isZero();
+  }
+
+  @Test
+  void compressionNoneSendsUncompressed() throws Exception {
+    GrpcTestServer server = server();
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    cfg.otlp.compression = "none";
+    ExportPipeline p = start(cfg, true);
+    p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    await().until(() -> server.traces.size() == 1);
+    assertThat(header(server.headers.get(0), "grpc-encoding")).isNull();
+  }
+
+  @Test
+  void perSignalEndpointsAreUsed() throws Exception {
+    GrpcTestServer a = server();
+    GrpcTestServer b = server();
+    ExporterConfig cfg = Configs.of("otlp_grpc", "");
+    cfg.otlp.tracesEndpoint = a.endpoint();
+    cfg.otlp.logsEndpoint = "http://" + b.endpoint();
+    cfg.otlp.metricsEndpoint = b.endpoint();
+    ExportPipeline p = start(cfg, true);
+    p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    p.offerLogs(List.of(TestData.resourceLogs(1)), 1);
+    await().until(() -> a.traces.size() == 1 && b.logs.size() == 1);
+    assertThat(a.logs).isEmpty();
+    assertThat(b.traces).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Status.Code.class, names = "OK", mode = EnumSource.Mode.EXCLUDE)
+  void eachStatusCodeIsRetriedOrDroppedPerSpec(Status.Code code) throws Exception {
+    GrpcTestServer server = server();
+    server.script.add(GrpcTestServer.Answer.error(code));
+    ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
+    p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
+
+    if (RETRYABLE.contains(code)) {
+      await().until(() -> metrics.exported(Signal.TRACES) == 2);
+      assertThat(server.traces).hasSize(2);
+      assertThat(server.traces.get(1)).isEqualTo(server.traces.get(0));
+      assertThat(time.sleeps).hasSize(1);
+      assertThat(metrics.failedTotal()).isZero();
+    } else {
+      await().until(() -> metrics.failed(Signal.TRACES, Reasons.NON_RETRYABLE) == 2);
+      assertThat(server.traces).hasSize(1);
+      assertThat(time.sleeps).isEmpty();
+      assertThat(metrics.exported(Signal.TRACES)).isZero();
+    }
+    await().until(() -> p.queuedItems() == 0);
+  }
+
+  @Test
+  void resourceExhaustedWithRetryInfoIsRetriedAfterTheHint() throws Exception {
+    GrpcTestServer server = server();
+    server.script.add(GrpcTestServer.Answer.error(Status.Code.RESOURCE_EXHAUSTED, Duration.ofMillis(2500)));
+    ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
+    p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    assertThat(server.traces).hasSize(2);
+    assertThat(time.sleeps).containsExactly(Duration.ofMillis(2500));
+  }
+
+  @Test
+  void retryInfoOnUnavailableReplacesTheBackoff() throws Exception {
+    GrpcTestServer server = server();
+    server.script.add(GrpcTestServer.Answer.error(Status.Code.UNAVAILABLE, Duration.ofSeconds(7)));
+    server.script.add(GrpcTestServer.Answer.error(Status.Code.UNAVAILABLE));
+    ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
+    p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    assertThat(time.sleeps).hasSize(2);
+    assertThat(time.sleeps.get(0)).isEqualTo(Duration.ofSeconds(7));
+    // without a hint: the configured backoff (10 ms initial, jitter 0.5-1.5x, max 50 ms)
+    assertThat(time.sleeps.get(1)).isBetween(Duration.ofMillis(5), Duration.ofMillis(50));
+  }
+
+  @Test
+  void retriesStopAfterMaxElapsedTime() throws Exception {
+    GrpcTestServer server = server();
+    server.defaultAnswer = GrpcTestServer.Answer.error(Status.Code.UNAVAILABLE);
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    cfg.retry.initialInterval = Duration.ofSeconds(1);
+    cfg.retry.maxInterval = Duration.ofSeconds(4);
+    cfg.retry.multiplier = 2;
+    cfg.retry.maxElapsedTime = Duration.ofSeconds(30);
+    ExportPipeline p = start(cfg, true);
+    p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
+    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 3);
+    assertThat(server.traces).hasSize(time.sleeps.size() + 1);
+    assertThat(time.sleeps.size()).isGreaterThan(5);
+    Duration total = time.sleeps.stream().reduce(Duration.ZERO, Duration::plus);
+    assertThat(total).isLessThanOrEqualTo(Duration.ofSeconds(30));
+    assertThat(time.sleeps).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(4)));
+    assertThat(metrics.exported(Signal.TRACES)).isZero();
+    assertThat(p.queuedItems()).isZero();
+  }
+
+  @Test
+  void aHintBeyondTheRetryBudgetGivesUpAtOnce() throws Exception {
+    GrpcTestServer server = server();
+    server.script.add(GrpcTestServer.Answer.error(Status.Code.UNAVAILABLE, Duration.ofMinutes(10)));
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    cfg.retry.maxElapsedTime = Duration.ofMinutes(5);
+    ExportPipeline p = start(cfg, true);
+    p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 1);
+    assertThat(server.traces).hasSize(1);
+    assertThat(time.sleeps).isEmpty();
+  }
+
+  @Test
+  void partialSuccessRejectionsAreCounted() throws Exception {
+    GrpcTestServer server = server();
+    server.script.add(GrpcTestServer.Answer.partial(2));
+    ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
+    p.offerSpans(List.of(TestData.resourceSpans(5)), 5);
+    await().until(() -> metrics.partial(Signal.TRACES) == 2 && metrics.exported(Signal.TRACES) == 3);
+    assertThat(server.traces).hasSize(1);
+  }
+
+  @Test
+  void downstreamDownForAWhileThenBackLosesNothing() throws Exception {
+    GrpcTestServer first = new GrpcTestServer();
+    int port = first.port();
+    first.close();
+    ExporterConfig cfg = Configs.of("otlp_grpc", "127.0.0.1:" + port);
+    RecordingExporter rec = new RecordingExporter(ExportPipeline.createExporter(cfg, Clock.systemUTC()));
+    ExportPipeline p = ExportPipeline.builder(cfg, metrics).exporter(rec).build();
+    p.start();
+    closeables.add(() -> p.shutdown(Duration.ofSeconds(5)));
+    List<String> sent = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ResourceSpans rs = TestData.resourceSpans(5);
+      sent.addAll(TestData.spanNameList(List.of(rs)));
+      assertThat(p.offerSpans(List.of(rs), 5)).isTrue();
+    }
+    await().until(() -> rec.count(ExportOutcome.Kind.RETRYABLE) >= 5);
+    assertThat(metrics.exported(Signal.TRACES)).isZero();
+    assertThat(p.queuedItems()).isEqualTo(50);
+
+    GrpcTestServer back = new GrpcTestServer(port);
+    closeables.add(back);
+    await().atMost(Duration.ofSeconds(30)).until(() -> metrics.exported(Signal.TRACES) == 50);
+    assertThat(TestData.spanNames(back.allResourceSpans())).containsExactlyInAnyOrderElementsOf(sent);
+    assertThat(metrics.failedTotal()).isZero();
+    assertThat(p.queuedItems()).isZero();
+  }
+
+  @Test
+  void slowDownstreamFillsTheQueueThenRecoversWithoutLoss() throws Exception {
+    GrpcTestServer server = server();
+    server.hold();
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    cfg.queue.capacityItems = 100;
+    cfg.queue.admissionReserve = 0.1;
+    cfg.queue.consumers = 1;
+    cfg.batch.maxSize = 10;
+    ExportPipeline p = start(cfg, false);
+
+    List<String> sent = new ArrayList<>();
+    int offers = 0;
+    while (p.canAdmit(10) && offers < 50) {
+      ResourceSpans rs = TestData.resourceSpans(10);
+      sent.addAll(TestData.spanNameList(List.of(rs)));
+      assertThat(p.offerSpans(List.of(rs), 10)).isTrue();
+      offers++;
+    }
+    assertThat(p.canAdmit(10)).isFalse();
+    assertThat(p.queuedItems()).isEqualTo(90);
+    assertThat(metrics.gauge(ExportPipeline.QUEUE_SIZE_GAUGE)).isEqualTo(90.0);
+    assertThat(metrics.gauge(ExportPipeline.QUEUE_CAPACITY_GAUGE)).isEqualTo(100.0);
+    await().until(() -> server.heldCount() == 1); // one request in flight, the rest waits in the queue
+
+    // the reserve above the admission watermark still takes what the window emits itself
+    ResourceSpans reserve = TestData.resourceSpans(10);
+    sent.addAll(TestData.spanNameList(List.of(reserve)));
+    assertThat(p.offerSpans(List.of(reserve), 10)).isTrue();
+    // over the hard capacity: dropped and counted, never blocking
+    assertThat(p.offerSpans(List.of(TestData.resourceSpans(5)), 5)).isFalse();
+    assertThat(metrics.failed(Signal.TRACES, Reasons.QUEUE_FULL)).isEqualTo(5);
+
+    server.release();
+    await().until(() -> metrics.exported(Signal.TRACES) == 100);
+    assertThat(p.queuedItems()).isZero();
+    assertThat(p.canAdmit(10)).isTrue();
+    assertThat(TestData.spanNames(server.allResourceSpans())).containsExactlyInAnyOrderElementsOf(sent);
+    assertThat(metrics.failedTotal()).isEqualTo(5);
+  }
+
+  @Test
+  void batchesBySizeAndFlushesTheRestAtShutdown() throws Exception {
+    GrpcTestServer server = server();
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    cfg.batch.maxSize = 10;
+    cfg.batch.timeout = Duration.ofMinutes(5);
+    ExportPipeline p = ExportPipeline.builder(cfg, metrics).build();
+    p.start();
+    for (int i = 0; i < 25; i++) {
+      p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    }
+    await().until(() -> server.traces.size() == 2);
+    assertThat(server.traces).allSatisfy(r -> assertThat(r.getResourceSpansCount()).isEqualTo(10));
+    p.shutdown(Duration.ofSeconds(10));
+    assertThat(server.traces).hasSize(3);
+    assertThat(server.traces.get(2).getResourceSpansCount()).isEqualTo(5);
+    assertThat(metrics.exported(Signal.TRACES)).isEqualTo(25);
+  }
+
+  @Test
+  void largeOfferIsSplitKeepingResourceAndScope() throws Exception {
+    GrpcTestServer server = server();
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    cfg.batch.maxSize = 10;
+    cfg.batch.timeout = Duration.ofMinutes(5);
+    cfg.queue.consumers = 1;
+    ExportPipeline p = ExportPipeline.builder(cfg, metrics).build();
+    p.start();
+    ResourceSpans big = TestData.resourceSpans(25);
+    assertThat(p.offerSpans(List.of(big), 25)).isTrue();
+    p.shutdown(Duration.ofSeconds(10));
+    assertThat(server.traces).hasSize(3);
+    List<Integer> sizes = server.traces.stream().map(r -> r.getResourceSpans(0).getScopeSpans(0).getSpansCount()).sorted().toList();
+    assertThat(sizes).containsExactly(5, 10, 10);
+    assertThat(server.allResourceSpans()).allSatisfy(rs -> {
+      assertThat(rs.getResource()).isEqualTo(big.getResource());
+      assertThat(rs.getSchemaUrl()).isEqualTo(big.getSchemaUrl());
+      assertThat(rs.getScopeSpans(0).getScope()).isEqualTo(big.getScopeSpans(0).getScope());
+    });
+    assertThat(TestData.spanNames(server.allResourceSpans())).containsExactlyInAnyOrderElementsOf(TestData.spanNames(List.of(big)));
+    assertThat(metrics.exported(Signal.TRACES)).isEqualTo(25);
+  }
+
+  @Test
+  void batchTimeoutSendsAPartialBatch() throws Exception {
+    GrpcTestServer server = server();
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    cfg.batch.maxSize = 1000;
+    cfg.batch.timeout = Duration.ofMillis(50);
+    ExportPipeline p = start(cfg, true);
+    for (int i = 0; i < 3; i++) {
+      p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    }
+    // far below max_size: only the timeout can have sealed these
+    await().until(() -> server.allResourceSpans().size() == 3);
+    await().until(() -> metrics.exported(Signal.TRACES) == 3);
+  }
+
+  @Test
+  void shutdownCountsWhatCannotBeDeliveredAndRefusesLaterOffers() throws Exception {
+    GrpcTestServer server = server();
+    server.hold();
+    ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
+    ExportPipeline p = ExportPipeline.builder(cfg, metrics).build();
+    p.start();
+    p.offerSpans(List.of(TestData.resourceSpans(4)), 4);
+    p.offerLogs(List.of(TestData.resourceLogs(3)), 3);
+    await().until(() -> server.heldCount() == 2);
+    p.shutdown(Duration.ofMillis(200));
+    assertThat(metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(4);
+    assertThat(metrics.failed(Signal.LOGS, Reasons.SHUTDOWN)).isEqualTo(3);
+    assertThat(p.queuedItems()).isZero();
+    assertThat(p.offerSpans(List.of(TestData.resourceSpans(2)), 2)).isFalse();
+    assertThat(metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(6);
+    assertThat(p.canAdmit(1)).isFalse();
+  }
+
+  @Test
+  void exportMetricsRequestSendsEncodedBytesDirectly() throws Exception {
+    GrpcTestServer server = server();
+    ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
+    ExportMetricsServiceRequest req = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(TestData.resourceMetrics(3)).build();
+    ExportOutcome o = p.exportMetricsRequest(req.toByteArray()).get();
+    assertThat(o.isSuccess()).isTrue();
+    assertThat(server.metrics).containsExactly(req);
+    assertThat(metrics.exported(Signal.METRICS)).isEqualTo(4);
+
+    server.script.add(GrpcTestServer.Answer.error(Status.Code.INVALID_ARGUMENT));
+    assertThat(p.exportMetricsRequest(req.toByteArray()).get().kind()).isEqualTo(ExportOutcome.Kind.NON_RETRYABLE);
+    assertThat(metrics.failed(Signal.METRICS, Reasons.NON_RETRYABLE)).isEqualTo(4);
+  }
+}

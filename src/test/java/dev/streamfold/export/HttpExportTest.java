@@ -1,0 +1,225 @@
+package dev.streamfold.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Signal;
+import dev.streamfold.telemetry.Reasons;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HttpExportTest {
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final CountingMetrics metrics = new CountingMetrics();
+  private final TestTime time = new TestTime();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+  }
+
+  private HttpTestServer server() throws Exception {
+    HttpTestServer s = new HttpTestServer();
+    closeables.add(s);
+    return s;
+  }
+
+  private ExportPipeline start(ExporterConfig cfg, Clock clock, RecordingExporter[] rec) throws Exception {
+    RecordingExporter r = new RecordingExporter(ExportPipeline.createExporter(cfg, clock));
+    if (rec != null) {
+      rec[0] = r;
+    }
+    ExportPipeline p = ExportPipeline.builder(cfg, metrics).exporter(r).sleeper(time).ticker(time).build();
+    p.start();
+    closeables.add(() -> p.shutdown(Duration.ofSeconds(5)));
+    return p;
+  }
+
+  private ExportPipeline start(ExporterConfig cfg) throws Exception {
+    return start(cfg, Clock.systemUTC(), null);
+  }
+
+  @Test
+  void allSignalsArriveByteForByteGzippedWithHeaders() throws Exception {
+    HttpTestServer server = server();
+    ExporterConfig cfg = Configs.of("otlp_http", server.baseUrl() + "/");
+    cfg.otlp.headers.put("X-Tenant", "acme");
+    cfg.otlp.headers.put("Authorization", "Bearer s3cret");
+    ExportPipeline p = start(cfg);
+    ResourceSpans rs = TestData.resourceSpans(3);
+    ResourceLogs rl = TestData.resourceLogs(2);
+    ResourceMetrics rm = TestData.resourceMetrics(1);
+    p.offerSpans(List.of(rs), 3);
+    p.offerLogs(List.of(rl), 2);
+    p.offerMetrics(List.of(rm), 2);
+    await().until(() -> metrics.exported(Signal.TRACES) == 3 && metrics.exported(Signal.LOGS) == 2 && metrics.exported(Signal.METRICS) == 2);
+
+    assertThat(server.received).extracting(HttpTestServer.Received::path).containsExactlyInAnyOrder("/v1/traces", "/v1/logs", "/v1/metrics");
+    for (HttpTestServer.Received r : server.received) {
+      assertThat(r.header("Content-Type")).isEqualTo("application/x-protobuf");
+      assertThat(r.header("Content-Encoding")).isEqualTo("gzip");
+      assertThat(r.raw()[0]).isEqualTo((byte) 0x1f);
+      assertThat(r.raw()[1]).isEqualTo((byte) 0x8b);
+      assertThat(r.header("X-Tenant")).isEqualTo("acme");
+      assertThat(r.header("Authorization")).isEqualTo("Bearer s3cret");
+      switch (r.path()) {
+        case "/v1/traces" -> assertThat(r.body()).isEqualTo(ExportTraceServiceRequest.newBuilder().addResourceSpans(rs).build().toByteArray());
+        case "/v1/logs" -> assertThat(r.body()).isEqualTo(ExportLogsServiceRequest.newBuilder().addResourceLogs(rl).build().toByteArray());
+        default -> assertThat(ExportMetricsServiceRequest.parseFrom(r.body())).isEqualTo(ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build());
+      }
+    }
+    assertThat(metrics.failedTotal()).isZero();
+  }
+
+  @Test
+  void uncompressedAndPerSignalUrlAsGiven() throws Exception {
+    HttpTestServer server = server();
+    ExporterConfig cfg = Configs.of("otlp_http", server.baseUrl());
+    cfg.otlp.compression = "none";
+    cfg.otlp.tracesEndpoint = server.baseUrl() + "/custom/path";
+    ExportPipeline p = start(cfg);
+    ResourceSpans rs = TestData.resourceSpans(1);
+    p.offerSpans(List.of(rs), 1);
+    p.offerLogs(List.of(TestData.resourceLogs(1)), 1);
+    await().until(() -> server.received.size() == 2);
+    assertThat(server.received).extracting(HttpTestServer.Received::path).containsExactlyInAnyOrder("/custom/path", "/v1/logs");
+    HttpTestServer.Received t = server.received.stream().filter(r -> r.path().equals("/custom/path")).findFirst().orElseThrow();
+    assertThat(t.header("Content-Encoding")).isNull();
+    assertThat(t.raw()).isEqualTo(ExportTraceServiceRequest.newBuilder().addResourceSpans(rs).build().toByteArray());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {429, 502, 503, 504})
+  void retryableStatusWithoutHintUsesBackoff(int status) throws Exception {
+    HttpTestServer server = server();
+    server.script.add(HttpTestServer.Answer.of(status));
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
+    p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
+    await().until(() -> metrics.exported(Signal.TRACES) == 2);
+    assertThat(server.received).hasSize(2);
+    assertThat(server.received.get(1).body()).isEqualTo(server.received.get(0).body());
+    assertThat(time.sleeps).singleElement().satisfies(d -> assertThat(d).isBetween(Duration.ofMillis(5), Duration.ofMillis(50)));
+    assertThat(metrics.failedTotal()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {429, 502, 503, 504})
+  void retryableStatusHonoursRetryAfterSeconds(int status) throws Exception {
+    HttpTestServer server = server();
+    server.script.add(HttpTestServer.Answer.retryAfter(status, "3"));
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
+    p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    assertThat(time.sleeps).containsExactly(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void retryAfterHttpDateIsRelativeToTheClock() throws Exception {
+    HttpTestServer server = server();
+    Instant now = Instant.parse("2025-06-01T12:00:00Z");
+    server.script.add(HttpTestServer.Answer.retryAfter(503, DateTimeFormatter.RFC_1123_DATE_TIME.format(now.plusSeconds(12).atZone(ZoneOffset.UTC))));
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()), Clock.fixed(now, ZoneOffset.UTC), null);
+    p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    assertThat(time.sleeps).containsExactly(Duration.ofSeconds(12));
+  }
+
+  @Test
+  void retryAfterParsing() {
+    Clock c = Clock.fixed(Instant.parse("2025-06-01T12:00:00Z"), ZoneOffset.UTC);
+    assertThat(HttpExporter.retryAfter("120", c)).isEqualTo(Duration.ofMinutes(2));
+    assertThat(HttpExporter.retryAfter(" 0 ", c)).isEqualTo(Duration.ZERO);
+    assertThat(HttpExporter.retryAfter("Sun, 01 Jun 2025 11:00:00 GMT", c)).isEqualTo(Duration.ZERO);
+    assertThat(HttpExporter.retryAfter("Sun, 01 Jun 2025 12:01:00 GMT", c)).isEqualTo(Duration.ofMinutes(1));
+    assertThat(HttpExporter.retryAfter("soon", c)).isNull();
+    assertThat(HttpExporter.retryAfter("-5", c)).isNull();
+    assertThat(HttpExporter.retryAfter(null, c)).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {400, 401, 403, 404, 413, 415, 500, 501})
+  void otherErrorsAreDroppedOnceAndCounted(int status) throws Exception {
+    HttpTestServer server = server();
+    server.script.add(HttpTestServer.Answer.of(status));
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
+    p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
+    await().until(() -> metrics.failed(Signal.TRACES, Reasons.NON_RETRYABLE) == 3);
+    assertThat(server.received).hasSize(1);
+    assertThat(time.sleeps).isEmpty();
+    assertThat(metrics.exported(Signal.TRACES)).isZero();
+    assertThat(p.queuedItems()).isZero();
+  }
+
+  @Test
+  void errorStatusMessageIsReported() throws Exception {
+    HttpTestServer server = server();
+    byte[] status = com.google.rpc.Status.newBuilder().setCode(3).setMessage("span 7 has a bad id").build().toByteArray();
+    server.script.add(new HttpTestServer.Answer(400, null, "application/x-protobuf", status));
+    RecordingExporter[] rec = new RecordingExporter[1];
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()), Clock.systemUTC(), rec);
+    p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    await().until(() -> rec[0].outcomes.size() == 1);
+    assertThat(rec[0].outcomes.get(0).message()).isEqualTo("http 400: span 7 has a bad id");
+  }
+
+  @Test
+  void partialSuccessInTheResponseBodyIsCounted() throws Exception {
+    HttpTestServer server = server();
+    byte[] body = ExportTraceServiceResponse.newBuilder().setPartialSuccess(ExportTracePartialSuccess.newBuilder().setRejectedSpans(1).setErrorMessage("one bad")).build().toByteArray();
+    server.defaultAnswer = r -> new HttpTestServer.Answer(200, null, "application/x-protobuf", body);
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
+    p.offerSpans(List.of(TestData.resourceSpans(4)), 4);
+    await().until(() -> metrics.partial(Signal.TRACES) == 1 && metrics.exported(Signal.TRACES) == 3);
+  }
+
+  @Test
+  void connectionRefusedIsRetriedUntilTheBudgetIsSpent() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    ExporterConfig cfg = Configs.of("otlp_http", "http://127.0.0.1:" + port);
+    cfg.retry.initialInterval = Duration.ofSeconds(1);
+    cfg.retry.maxInterval = Duration.ofSeconds(2);
+    cfg.retry.maxElapsedTime = Duration.ofSeconds(10);
+    RecordingExporter[] rec = new RecordingExporter[1];
+    ExportPipeline p = start(cfg, Clock.systemUTC(), rec);
+    p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
+    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 2);
+    assertThat(rec[0].outcomes).hasSizeGreaterThan(3).allSatisfy(o -> assertThat(o.kind()).isEqualTo(ExportOutcome.Kind.RETRYABLE));
+  }
+
+  @Test
+  void exportMetricsRequestPostsTheEncodedBytes() throws Exception {
+    HttpTestServer server = server();
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
+    byte[] req = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(TestData.resourceMetrics(2)).build().toByteArray();
+    assertThat(p.exportMetricsRequest(req).get().isSuccess()).isTrue();
+    assertThat(server.received).singleElement().satisfies(r -> {
+      assertThat(r.path()).isEqualTo("/v1/metrics");
+      assertThat(r.body()).isEqualTo(req);
+    });
+    assertThat(metrics.exported(Signal.METRICS)).isEqualTo(3);
+  }
+}
