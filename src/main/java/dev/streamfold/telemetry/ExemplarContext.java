@@ -15,6 +15,7 @@ final class ExemplarContext implements SpanContext, ExemplarContextProvider {
   private static final class Ids {
     String traceId;
     String spanId;
+    OtlpExemplarContext otlp; // created on first use per stream, shared by its observations
   }
 
   private final ThreadLocal<Ids> current = ThreadLocal.withInitial(Ids::new);
@@ -31,6 +32,7 @@ final class ExemplarContext implements SpanContext, ExemplarContextProvider {
     Ids ids = current.get();
     ids.traceId = traceIdHex;
     ids.spanId = spanIdHex;
+    ids.otlp = null;
     return true;
   }
 
@@ -38,6 +40,7 @@ final class ExemplarContext implements SpanContext, ExemplarContextProvider {
     Ids ids = current.get();
     ids.traceId = null;
     ids.spanId = null;
+    ids.otlp = null;
   }
 
   static boolean validHex(String s, int len) {
@@ -79,6 +82,12 @@ final class ExemplarContext implements SpanContext, ExemplarContextProvider {
   @Override
   public OtlpExemplarContext getExemplarContext() {
     Ids ids = current.get();
-    return ids.traceId == null ? null : new OtlpExemplarContext(ids.traceId, ids.spanId);
+    if (ids.traceId == null) {
+      return null;
+    }
+    if (ids.otlp == null) {
+      ids.otlp = new OtlpExemplarContext(ids.traceId, ids.spanId);
+    }
+    return ids.otlp;
   }
 }

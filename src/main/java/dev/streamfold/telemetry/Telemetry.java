@@ -72,7 +72,9 @@ public final class Telemetry implements Component {
     registry = new CompositeMeterRegistry(b.clock);
     if (config.prometheus.enabled) {
       Properties props = new Properties();
-      props.putAll(PrometheusConfig.DEFAULT.prometheusProperties());
+      // OpenMetrics 1.0 allows exemplars on histogram buckets and counters only; micrometer's
+      // default also writes them on histogram _count lines, which strict parsers reject
+      props.setProperty("io.prometheus.exporter.exemplars_on_all_metric_types", "false");
       if (b.exemplarSampleInterval != null) {
         props.setProperty("io.prometheus.exemplars.sample_interval_milliseconds",
             Long.toString(Math.max(1, b.exemplarSampleInterval.toMillis())));
