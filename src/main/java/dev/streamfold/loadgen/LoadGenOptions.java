@@ -28,7 +28,7 @@ final class LoadGenOptions {
   int maxRequestBytes = 3 << 20;
   long batchTimeoutMs = 200;
   int connections = 1;
-  int inFlight = 4;
+  int inFlight = 8;
   /** Upper bound of streams a worker interleaves (open loop uses Little's law below this bound). */
   int concurrentStreams = 1000;
   long seed = System.nanoTime();
@@ -67,7 +67,7 @@ final class LoadGenOptions {
       "  --max-request-bytes N       flush a request before it gets larger (default 3145728)",
       "  --batch-timeout-ms MS       flush a partial request after this long (open loop, default 200)",
       "  --connections N             gRPC channels, one generator thread each (default 1)",
-      "  --in-flight N               concurrent requests per connection (default 4)",
+      "  --in-flight N               concurrent requests per connection (default 8)",
       "  --concurrent-streams N      streams interleaved per connection (default 1000)",
       "  --seed N                    random seed (default: time based; printed in the report)",
       "  --services N|a,b,...        service.name values: a count or a list (default 3 names)",

@@ -235,15 +235,7 @@ final class LoadWorker implements Runnable {
   }
 
   private byte[] spanId() {
-    byte[] b = new byte[8];
-    long v;
-    do {
-      v = random.nextLong();
-    } while (v == 0);
-    for (int k = 0; k < 8; k++) {
-      b[k] = (byte) (v >>> (8 * k));
-    }
-    return b;
+    return StreamPlanner.spanId(random);
   }
 
   static long wallNanos() {

@@ -80,14 +80,25 @@ final class StreamPlanner {
   private ByteString randomId(int len) {
     byte[] b = new byte[len];
     for (int off = 0; off < len; off += 8) {
-      long v;
-      do {
-        v = random.nextLong();
-      } while (v == 0);
-      for (int k = 0; k < 8; k++) {
-        b[off + k] = (byte) (v >>> (8 * k));
-      }
+      fill(random, b, off);
     }
     return UnsafeByteOperations.unsafeWrap(b);
+  }
+
+  /** A fresh random non-zero 8-byte span id. */
+  static byte[] spanId(SplittableRandom random) {
+    byte[] b = new byte[8];
+    fill(random, b, 0);
+    return b;
+  }
+
+  private static void fill(SplittableRandom random, byte[] b, int off) {
+    long v;
+    do {
+      v = random.nextLong();
+    } while (v == 0);
+    for (int k = 0; k < 8; k++) {
+      b[off + k] = (byte) (v >>> (8 * k));
+    }
   }
 }
