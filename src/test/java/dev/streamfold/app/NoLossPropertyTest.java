@@ -46,7 +46,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * exactly: every plain span and log once and unchanged, one condensed span per stream whose chunk
  * count is the number of distinct chunks sent, every late chunk once flagged late, and no chunk.
  */
-class NoLossProperties {
+class NoLossPropertyTest {
   static FakeCollector downstream;
   static ManualClock clock;
   static Service service;
