@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * histograms every {@code telemetry.otlp.interval} through an {@link OtlpMetricsPush} (for the
  * service: {@link DownstreamMetricsSender}), with scope {@code dev.streamfold}.
  *
- * <p>Lifecycle: build, wire, {@link #start()} (binds the endpoint, starts the push schedule),
+ * <p>Lifecycle: build, wire ({@link #pushMetricsTo} when pushing), {@link #start()} (binds the
+ * endpoint, starts the push schedule),
  * {@link #shutdown(Duration)} after the window has closed its streams and before the
  * downstream drains: it pushes once more and closes the endpoint. Recording methods are
  * thread-safe and usable before start.
@@ -65,6 +66,7 @@ public final class Telemetry implements Component {
   private final StreamMetrics streamMetrics;
   private final MicrometerPipelineMetrics pipelineMetrics;
   private final JvmGcMetrics gcMetrics;
+  private volatile OtlpMetricsPush push;
 
   private Telemetry(Builder b) {
     TelemetryConfig config = b.config;
@@ -75,10 +77,6 @@ public final class Telemetry implements Component {
       // OpenMetrics 1.0 allows exemplars on histogram buckets and counters only; micrometer's
       // default also writes them on histogram _count lines, which strict parsers reject
       props.setProperty("io.prometheus.exporter.exemplars_on_all_metric_types", "false");
-      if (b.exemplarSampleInterval != null) {
-        props.setProperty("io.prometheus.exemplars.sample_interval_milliseconds",
-            Long.toString(Math.max(1, b.exemplarSampleInterval.toMillis())));
-      }
       PrometheusConfig pc = new PrometheusConfig() {
         @Override
         public String get(String key) {
@@ -100,15 +98,14 @@ public final class Telemetry implements Component {
       prometheus = null;
       server = null;
     }
+    push = b.push;
     if (config.otlp.enabled) {
-      if (b.push == null) {
-        throw new IllegalArgumentException("telemetry.otlp.enabled needs a metrics push sender (Telemetry.Builder.metricsPush)");
-      }
       pushing = new AtomicBoolean(false);
+      OtlpMetricsPush target = bytes -> push.send(bytes); // set by start() at the latest
       otlp = OtlpMeterRegistry.builder(new PushConfig(config.otlp, pushing))
           .clock(b.clock)
           .threadFactory(new NamedThreadFactory("streamfold-metrics-push"))
-          .metricsSender(new ScopedMetricsSender(b.push, Telemetry.class.getPackage().getImplementationVersion()))
+          .metricsSender(new ScopedMetricsSender(target, Telemetry.class.getPackage().getImplementationVersion()))
           .exemplarContextProvider(exemplars)
           .build();
       registry.add(otlp);
@@ -175,8 +172,26 @@ public final class Telemetry implements Component {
     return prometheus;
   }
 
+  /**
+   * Where the OTLP push sends its requests, e.g. {@code new DownstreamMetricsSender(downstream)};
+   * set before {@link #start()} (the downstream is usually built after this object, since it
+   * takes {@link #pipelineMetrics()}). Required when {@code telemetry.otlp.enabled}.
+   */
+  public void pushMetricsTo(OtlpMetricsPush push) {
+    this.push = push;
+  }
+
+  /**
+   * Binds the metrics endpoint and starts the push schedule.
+   *
+   * @throws IllegalStateException when {@code telemetry.otlp.enabled} and no push target is set
+   */
   @Override
   public void start() throws Exception {
+    if (otlp != null && push == null) {
+      throw new IllegalStateException(
+          "telemetry.otlp.enabled needs a push target: call Telemetry.pushMetricsTo(...) before start()");
+    }
     if (server != null) {
       server.start();
     }
@@ -202,12 +217,11 @@ public final class Telemetry implements Component {
     }
   }
 
-  /** Builder; {@link #metricsPush} is required when {@code telemetry.otlp.enabled}. */
+  /** Builder; a push target is required when {@code telemetry.otlp.enabled} (here or {@link Telemetry#pushMetricsTo}). */
   public static final class Builder {
     private final TelemetryConfig config;
     private OtlpMetricsPush push;
     private Clock clock = Clock.SYSTEM;
-    private Duration exemplarSampleInterval;
 
     private Builder(TelemetryConfig config) {
       this.config = config;
@@ -221,12 +235,6 @@ public final class Telemetry implements Component {
 
     Builder clock(Clock clock) {
       this.clock = clock;
-      return this;
-    }
-
-    /** Minimum time between two exemplars of one series (default 90 ms); tests lower it. */
-    Builder exemplarSampleInterval(Duration interval) {
-      this.exemplarSampleInterval = interval;
       return this;
     }
 

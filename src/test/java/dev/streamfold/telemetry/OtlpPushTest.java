@@ -238,10 +238,27 @@ class OtlpPushTest {
   }
 
   @Test
-  void pushNeedsASender() {
-    assertThatThrownBy(() -> Telemetry.builder(config()).build())
-        .isInstanceOf(IllegalArgumentException.class)
+  void pushNeedsATargetAtStart() {
+    Telemetry t = Telemetry.builder(config()).build();
+
+    assertThatThrownBy(t::start)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("telemetry.otlp.enabled");
+    t.shutdown(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void pushTargetCanBeSetAfterBuildingForTheDownstreamWiringOrder() throws Exception {
+    List<byte[]> got = new CopyOnWriteArrayList<>();
+    Telemetry t = Telemetry.builder(config()).build();
+    // the downstream takes t.pipelineMetrics() and exists only now
+    t.pushMetricsTo(got::add);
+    t.start();
+    recordStreams(t);
+
+    t.shutdown(Duration.ofSeconds(5));
+
+    assertThat(got).hasSize(1);
   }
 
   @Test
