@@ -118,8 +118,9 @@ public final class Service {
       http.shutdown(Duration.ofSeconds(1));
     }
     window.shutdown(remaining(deadline));
-    downstream.shutdown(remaining(deadline));
+    // telemetry pushes its last metrics into the downstream, so it stops before the drain
     telemetry.shutdown(Duration.ofSeconds(1));
+    downstream.shutdown(remaining(deadline));
     if (health != null) {
       health.shutdown(Duration.ZERO);
     }
