@@ -6,7 +6,6 @@ import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.pipeline.Ingress;
-import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
 import dev.streamfold.telemetry.PipelineMetrics;
 import dev.streamfold.telemetry.Reasons;
@@ -35,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * and logs are handed, one request at a time, to shard threads (streams are sharded by trace id;
  * each shard's state is owned by its thread, so the chunk path takes no locks); metrics pass
  * straight to the {@link Downstream}.
+ *
+ * <p>Receivers count what they receive and refuse; the window counts what it passes,
+ * condenses, drops and buffers.
  *
  * <p>Bounds: admission refuses a request (REFUSED = gRPC UNAVAILABLE / HTTP 503) when the items
  * admitted but not yet processed would exceed {@code max_pending_items}, or when the export queue
@@ -115,12 +117,10 @@ public final class StreamWindow implements Ingress, Component {
         }
       }
     }
-    IngestResult refusal = admit(Signal.TRACES, spans + events, spans);
+    IngestResult refusal = admit(spans + events);
     if (refusal != null) {
       return refusal;
     }
-    metrics.received(Signal.TRACES, Unit.SPAN, spans);
-    metrics.received(Signal.TRACES, Unit.SPAN_EVENT, events);
     if (spans == 0) {
       return IngestResult.OK;
     }
@@ -138,11 +138,10 @@ public final class StreamWindow implements Ingress, Component {
         records += sl.getLogRecordsCount();
       }
     }
-    IngestResult refusal = admit(Signal.LOGS, records, records);
+    IngestResult refusal = admit(records);
     if (refusal != null) {
       return refusal;
     }
-    metrics.received(Signal.LOGS, Unit.LOG_RECORD, records);
     if (records == 0) {
       return IngestResult.OK;
     }
@@ -155,14 +154,11 @@ public final class StreamWindow implements Ingress, Component {
   public IngestResult metrics(ExportMetricsServiceRequest request) {
     long points = points(request);
     if (!accepting()) {
-      metrics.refused(Signal.METRICS, Reasons.NOT_READY, points);
       return IngestResult.unavailable("not accepting: draining or not started");
     }
     if (!out.canAdmit(points)) {
-      metrics.refused(Signal.METRICS, Reasons.BACKPRESSURE, points);
       return IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
-    metrics.received(Signal.METRICS, Unit.METRIC_POINT, points);
     metrics.passed(Unit.METRIC_POINT, points);
     if (request.getResourceMetricsCount() > 0) {
       out.offerMetrics(request.getResourceMetricsList(), (int) Math.min(Integer.MAX_VALUE, points));
@@ -171,19 +167,16 @@ public final class StreamWindow implements Ingress, Component {
   }
 
   /** Returns null when admitted (and reserves {@code items} of the pending budget). */
-  private IngestResult admit(Signal signal, long items, long countedUnits) {
+  private IngestResult admit(long items) {
     if (!accepting()) {
-      metrics.refused(signal, Reasons.NOT_READY, countedUnits);
       return IngestResult.unavailable("not accepting: draining or not started");
     }
     if (!out.canAdmit(items)) {
-      metrics.refused(signal, Reasons.BACKPRESSURE, countedUnits);
       return IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     long now = pending.addAndGet(items);
     if (now > maxPending && now != items) {
       pending.addAndGet(-items);
-      metrics.refused(signal, Reasons.BACKPRESSURE, countedUnits);
       return IngestResult.refused(RETRY_AFTER, "window ingress is full");
     }
     return null;
