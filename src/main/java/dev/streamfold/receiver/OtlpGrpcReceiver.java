@@ -70,15 +70,18 @@ public final class OtlpGrpcReceiver implements Component {
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final long MIB = 1024L * 1024L;
+  /** Netty's HTTP/2 frame logger: at DEBUG it prints every header, authorization included. */
+  private static final String FRAME_LOGGER = "io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler";
 
   private final ReceiverConfig.Grpc cfg;
   private final ReceiverConfig rootCfg;
   private final PipelineMetrics metrics;
   private final ExportHandler handler;
 
-  private Server server;
+  private volatile Server server;
   private BoundedExecutor executor;
   private HealthStatusManager health;
+  private boolean stopped;
 
   public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
     this(cfg, ingress, metrics, Clock.systemUTC());
@@ -144,6 +147,10 @@ public final class OtlpGrpcReceiver implements Component {
       throw e;
     }
     server = s;
+    if (auth.enabled() && LoggerFactory.getLogger(FRAME_LOGGER).isDebugEnabled()) {
+      log.warn("DEBUG logging is on for {}: it logs request headers, bearer tokens included; "
+          + "set that logger to INFO or higher", FRAME_LOGGER);
+    }
     log.info(
         "OTLP/gRPC receiver listening on {}:{} (tls={}, client_auth={}, bearer_auth={}, max_recv_msg_size_mib={})",
         address.getHostString(), s.getPort(), tls != null, tls != null && tls.requireClientAuth(),
@@ -151,11 +158,12 @@ public final class OtlpGrpcReceiver implements Component {
   }
 
   /** The bound port (useful with port 0). */
-  public synchronized int port() {
-    if (server == null) {
+  public int port() {
+    var s = server;
+    if (s == null) {
       throw new IllegalStateException("not started");
     }
-    return server.getPort();
+    return s.getPort();
   }
 
   /**
@@ -164,9 +172,10 @@ public final class OtlpGrpcReceiver implements Component {
    */
   @Override
   public synchronized void shutdown(Duration timeout) {
-    if (server == null) {
+    if (server == null || stopped) {
       return;
     }
+    stopped = true;
     long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
     health.enterTerminalState();
     server.shutdown();
