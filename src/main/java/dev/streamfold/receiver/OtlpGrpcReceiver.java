@@ -198,19 +198,28 @@ public final class OtlpGrpcReceiver implements Component {
   // ---- call handling ----
 
   private <R extends Message> ServerServiceDefinition service(MethodDescriptor<?, R> generated, Signal signal) {
-    MethodDescriptor<byte[], R> method = generated.toBuilder(RawBytes.INSTANCE, generated.getResponseMarshaller()).build();
+    MethodDescriptor<Payload, R> method =
+        generated.toBuilder(PayloadMarshaller.INSTANCE, generated.getResponseMarshaller()).build();
     return ServerServiceDefinition.builder(generated.getServiceName())
-        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<R> out) -> dispatch(signal, body, out)))
+        .addMethod(method, ServerCalls.asyncUnaryCall((Payload body, StreamObserver<R> out) -> dispatch(signal, body, out)))
         .build();
   }
 
-  /** Runs on the event loop: hand the raw message to the pool or answer UNAVAILABLE at once. */
-  private <R extends Message> void dispatch(Signal signal, byte[] body, StreamObserver<R> out) {
+  /** Runs on the event loop: hand the raw message to the pool or answer at once. */
+  private <R extends Message> void dispatch(Signal signal, Payload body, StreamObserver<R> out) {
     ServerCallStreamObserver<R> call = (ServerCallStreamObserver<R>) out;
     // a no-op handler makes onNext/onError after a client cancel harmless instead of throwing
     call.setOnCancelHandler(() -> {});
+    if (body.error() != null) {
+      // RESOURCE_EXHAUSTED (inflated past the limit) is counted as too_large by TooLargeCounter
+      if (body.error().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+        metrics.refused(signal, Reasons.MALFORMED, 1);
+      }
+      call.onError(body.error().asRuntimeException());
+      return;
+    }
     try {
-      executor.execute(() -> process(signal, body, call));
+      executor.execute(() -> process(signal, body.bytes(), call));
     } catch (RejectedExecutionException e) {
       metrics.refused(signal, Reasons.BACKPRESSURE, 1);
       call.onError(retryLater("receiver busy, retry later", ExportHandler.DEFAULT_RETRY_AFTER));
@@ -299,21 +308,29 @@ public final class OtlpGrpcReceiver implements Component {
     return null;
   }
 
+  /**
+   * A message as bytes, or why it could not be read: gRPC inflates compressed messages lazily,
+   * while they are read here, and enforces the size limit then (RESOURCE_EXHAUSTED).
+   */
+  record Payload(byte[] bytes, Status error) {}
+
   /** Keeps the message as bytes so decoding (and its failure) happens on the pool. */
-  private static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    static final RawBytes INSTANCE = new RawBytes();
+  private static final class PayloadMarshaller implements MethodDescriptor.Marshaller<Payload> {
+    static final PayloadMarshaller INSTANCE = new PayloadMarshaller();
 
     @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
+    public InputStream stream(Payload value) {
+      return new ByteArrayInputStream(value.bytes());
     }
 
     @Override
-    public byte[] parse(InputStream stream) {
+    public Payload parse(InputStream stream) {
       try (stream) {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("cannot read message").withCause(e).asRuntimeException();
+        return new Payload(stream.readAllBytes(), null);
+      } catch (io.grpc.StatusRuntimeException e) {
+        return new Payload(null, e.getStatus());
+      } catch (IOException | RuntimeException e) {
+        return new Payload(null, Status.INVALID_ARGUMENT.withDescription("cannot read message: " + e.getClass().getSimpleName()));
       }
     }
   }

@@ -170,10 +170,13 @@ public final class OtlpHttpReceiver implements Component {
   }
 
   /**
-   * The JDK server reads its timeouts from system properties once per JVM; set them unless the
-   * operator did.
+   * Bounds the time the JDK HTTP server spends reading one request and writing one response
+   * ({@code sun.net.httpserver.maxReqTime} / {@code maxRspTime}), unless those properties are
+   * already set. The JDK reads them once, when the first {@code HttpServer} of the JVM is created,
+   * so whoever creates one first (metrics or health endpoints too) must call this before; the
+   * receiver calls it on start. Idempotent.
    */
-  private static synchronized void applyRequestTimeout(Duration timeout) {
+  public static synchronized void applyRequestTimeout(Duration timeout) {
     String seconds = Long.toString(Math.max(1, timeout.toSeconds()));
     if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
       System.setProperty("sun.net.httpserver.maxReqTime", seconds);
@@ -223,6 +226,10 @@ public final class OtlpHttpReceiver implements Component {
     }
     if (!"POST".equals(ex.getRequestMethod())) {
       ex.getResponseHeaders().set("Allow", "POST");
+      if ("HEAD".equals(ex.getRequestMethod())) {
+        ex.sendResponseHeaders(405, -1);
+        return;
+      }
       sendStatus(ex, 405, false, Status.Code.UNIMPLEMENTED, "method not allowed; use POST");
       return;
     }
