@@ -72,6 +72,13 @@ public final class OtlpGrpcReceiver implements Component {
   private static final long MIB = 1024L * 1024L;
   /** Netty's HTTP/2 frame logger: at DEBUG it prints every header, authorization included. */
   private static final String FRAME_LOGGER = "io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler";
+  /**
+   * gRPC logs a WARNING with a stack trace for every message over the size limit, which would let
+   * any client flood the log; those refusals are counted as too_large instead. Held here because
+   * java.util.logging keeps loggers weakly and would forget the level.
+   */
+  private static final java.util.logging.Logger DEFRAME_LOG =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
 
   private final ReceiverConfig.Grpc cfg;
   private final ReceiverConfig rootCfg;
@@ -107,6 +114,9 @@ public final class OtlpGrpcReceiver implements Component {
       throw new IllegalStateException("already started");
     }
     InetSocketAddress address = Endpoints.parse(cfg.endpoint);
+    if (DEFRAME_LOG.getLevel() == null) {
+      DEFRAME_LOG.setLevel(java.util.logging.Level.SEVERE);
+    }
     BearerAuth auth = BearerAuth.fromConfig(rootCfg.auth);
     ServerTls tls = ServerTls.load(cfg.tls);
     ServerCredentials credentials = InsecureServerCredentials.create();
