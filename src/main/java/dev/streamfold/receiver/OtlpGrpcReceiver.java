@@ -70,15 +70,25 @@ public final class OtlpGrpcReceiver implements Component {
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final long MIB = 1024L * 1024L;
+  /** Netty's HTTP/2 frame logger: at DEBUG it prints every header, authorization included. */
+  private static final String FRAME_LOGGER = "io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler";
+  /**
+   * gRPC logs a WARNING with a stack trace for every message over the size limit, which would let
+   * any client flood the log; those refusals are counted as too_large instead. Held here because
+   * java.util.logging keeps loggers weakly and would forget the level.
+   */
+  private static final java.util.logging.Logger DEFRAME_LOG =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
 
   private final ReceiverConfig.Grpc cfg;
   private final ReceiverConfig rootCfg;
   private final PipelineMetrics metrics;
   private final ExportHandler handler;
 
-  private Server server;
+  private volatile Server server;
   private BoundedExecutor executor;
   private HealthStatusManager health;
+  private boolean stopped;
 
   public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
     this(cfg, ingress, metrics, Clock.systemUTC());
@@ -104,6 +114,9 @@ public final class OtlpGrpcReceiver implements Component {
       throw new IllegalStateException("already started");
     }
     InetSocketAddress address = Endpoints.parse(cfg.endpoint);
+    if (DEFRAME_LOG.getLevel() == null) {
+      DEFRAME_LOG.setLevel(java.util.logging.Level.SEVERE);
+    }
     BearerAuth auth = BearerAuth.fromConfig(rootCfg.auth);
     ServerTls tls = ServerTls.load(cfg.tls);
     ServerCredentials credentials = InsecureServerCredentials.create();
@@ -144,6 +157,10 @@ public final class OtlpGrpcReceiver implements Component {
       throw e;
     }
     server = s;
+    if (auth.enabled() && LoggerFactory.getLogger(FRAME_LOGGER).isDebugEnabled()) {
+      log.warn("DEBUG logging is on for {}: it logs request headers, bearer tokens included; "
+          + "set that logger to INFO or higher", FRAME_LOGGER);
+    }
     log.info(
         "OTLP/gRPC receiver listening on {}:{} (tls={}, client_auth={}, bearer_auth={}, max_recv_msg_size_mib={})",
         address.getHostString(), s.getPort(), tls != null, tls != null && tls.requireClientAuth(),
@@ -151,11 +168,12 @@ public final class OtlpGrpcReceiver implements Component {
   }
 
   /** The bound port (useful with port 0). */
-  public synchronized int port() {
-    if (server == null) {
+  public int port() {
+    var s = server;
+    if (s == null) {
       throw new IllegalStateException("not started");
     }
-    return server.getPort();
+    return s.getPort();
   }
 
   /**
@@ -164,9 +182,10 @@ public final class OtlpGrpcReceiver implements Component {
    */
   @Override
   public synchronized void shutdown(Duration timeout) {
-    if (server == null) {
+    if (server == null || stopped) {
       return;
     }
+    stopped = true;
     long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
     health.enterTerminalState();
     server.shutdown();
@@ -189,19 +208,28 @@ public final class OtlpGrpcReceiver implements Component {
   // ---- call handling ----
 
   private <R extends Message> ServerServiceDefinition service(MethodDescriptor<?, R> generated, Signal signal) {
-    MethodDescriptor<byte[], R> method = generated.toBuilder(RawBytes.INSTANCE, generated.getResponseMarshaller()).build();
+    MethodDescriptor<Payload, R> method =
+        generated.toBuilder(PayloadMarshaller.INSTANCE, generated.getResponseMarshaller()).build();
     return ServerServiceDefinition.builder(generated.getServiceName())
-        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<R> out) -> dispatch(signal, body, out)))
+        .addMethod(method, ServerCalls.asyncUnaryCall((Payload body, StreamObserver<R> out) -> dispatch(signal, body, out)))
         .build();
   }
 
-  /** Runs on the event loop: hand the raw message to the pool or answer UNAVAILABLE at once. */
-  private <R extends Message> void dispatch(Signal signal, byte[] body, StreamObserver<R> out) {
+  /** Runs on the event loop: hand the raw message to the pool or answer at once. */
+  private <R extends Message> void dispatch(Signal signal, Payload body, StreamObserver<R> out) {
     ServerCallStreamObserver<R> call = (ServerCallStreamObserver<R>) out;
     // a no-op handler makes onNext/onError after a client cancel harmless instead of throwing
     call.setOnCancelHandler(() -> {});
+    if (body.error() != null) {
+      // RESOURCE_EXHAUSTED (inflated past the limit) is counted as too_large by TooLargeCounter
+      if (body.error().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+        metrics.refused(signal, Reasons.MALFORMED, 1);
+      }
+      call.onError(body.error().asRuntimeException());
+      return;
+    }
     try {
-      executor.execute(() -> process(signal, body, call));
+      executor.execute(() -> process(signal, body.bytes(), call));
     } catch (RejectedExecutionException e) {
       metrics.refused(signal, Reasons.BACKPRESSURE, 1);
       call.onError(retryLater("receiver busy, retry later", ExportHandler.DEFAULT_RETRY_AFTER));
@@ -290,21 +318,29 @@ public final class OtlpGrpcReceiver implements Component {
     return null;
   }
 
+  /**
+   * A message as bytes, or why it could not be read: gRPC inflates compressed messages lazily,
+   * while they are read here, and enforces the size limit then (RESOURCE_EXHAUSTED).
+   */
+  record Payload(byte[] bytes, Status error) {}
+
   /** Keeps the message as bytes so decoding (and its failure) happens on the pool. */
-  private static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    static final RawBytes INSTANCE = new RawBytes();
+  private static final class PayloadMarshaller implements MethodDescriptor.Marshaller<Payload> {
+    static final PayloadMarshaller INSTANCE = new PayloadMarshaller();
 
     @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
+    public InputStream stream(Payload value) {
+      return new ByteArrayInputStream(value.bytes());
     }
 
     @Override
-    public byte[] parse(InputStream stream) {
+    public Payload parse(InputStream stream) {
       try (stream) {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("cannot read message").withCause(e).asRuntimeException();
+        return new Payload(stream.readAllBytes(), null);
+      } catch (io.grpc.StatusRuntimeException e) {
+        return new Payload(null, e.getStatus());
+      } catch (IOException | RuntimeException e) {
+        return new Payload(null, Status.INVALID_ARGUMENT.withDescription("cannot read message: " + e.getClass().getSimpleName()));
       }
     }
   }

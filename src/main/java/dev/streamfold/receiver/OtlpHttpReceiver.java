@@ -68,7 +68,8 @@ public final class OtlpHttpReceiver implements Component {
   private final AtomicLong failures = new AtomicLong();
 
   private volatile BearerAuth auth = BearerAuth.disabled();
-  private HttpServer server;
+  private volatile boolean stopping;
+  private volatile HttpServer server;
   private BoundedExecutor executor;
 
   public OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
@@ -131,25 +132,35 @@ public final class OtlpHttpReceiver implements Component {
   }
 
   /** The bound port (useful with port 0). */
-  public synchronized int port() {
-    if (server == null) {
+  public int port() {
+    var s = server;
+    if (s == null) {
       throw new IllegalStateException("not started");
     }
-    return server.getAddress().getPort();
+    return s.getAddress().getPort();
   }
 
   /**
-   * Closes the listening socket, waits up to {@code timeout} (whole seconds, rounded up) for
-   * requests in progress, then stops the pool.
+   * Answers new requests 503 (Retry-After, Connection: close), waits up to {@code timeout} for
+   * requests in progress and queued to finish, then closes the listening socket and all
+   * connections and stops the pool. (The JDK's own {@code HttpServer.stop(delay)} waits the
+   * whole delay on Java 17 even when idle, so draining is done here.)
    */
   @Override
   public synchronized void shutdown(Duration timeout) {
-    if (server == null) {
+    if (server == null || stopping) {
       return;
     }
     long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
-    long seconds = Math.max(0, timeout.toSeconds() + (timeout.toNanosPart() > 0 ? 1 : 0));
-    server.stop((int) Math.min(Integer.MAX_VALUE, seconds));
+    stopping = true;
+    try {
+      while ((executor.getActiveCount() > 0 || !executor.getQueue().isEmpty()) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    server.stop(0);
     executor.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     log.info("OTLP/HTTP receiver stopped");
   }
@@ -159,10 +170,13 @@ public final class OtlpHttpReceiver implements Component {
   }
 
   /**
-   * The JDK server reads its timeouts from system properties once per JVM; set them unless the
-   * operator did.
+   * Bounds the time the JDK HTTP server spends reading one request and writing one response
+   * ({@code sun.net.httpserver.maxReqTime} / {@code maxRspTime}), unless those properties are
+   * already set. The JDK reads them once, when the first {@code HttpServer} of the JVM is created,
+   * so whoever creates one first (metrics or health endpoints too) must call this before; the
+   * receiver calls it on start. Idempotent.
    */
-  private static synchronized void applyRequestTimeout(Duration timeout) {
+  public static synchronized void applyRequestTimeout(Duration timeout) {
     String seconds = Long.toString(Math.max(1, timeout.toSeconds()));
     if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
       System.setProperty("sun.net.httpserver.maxReqTime", seconds);
@@ -202,8 +216,20 @@ public final class OtlpHttpReceiver implements Component {
       sendStatus(ex, 404, false, Status.Code.NOT_FOUND, "unknown path; use /v1/traces, /v1/logs or /v1/metrics");
       return;
     }
+    if (stopping) {
+      metrics.refused(signal, Reasons.NOT_READY, 1);
+      ex.getResponseHeaders().set("Retry-After", "1");
+      ex.getResponseHeaders().set("Connection", "close");
+      sendStatus(ex, 503, JSON.equals(mediaType(headers.getFirst("Content-Type"))), Status.Code.UNAVAILABLE,
+          "shutting down");
+      return;
+    }
     if (!"POST".equals(ex.getRequestMethod())) {
       ex.getResponseHeaders().set("Allow", "POST");
+      if ("HEAD".equals(ex.getRequestMethod())) {
+        ex.sendResponseHeaders(405, -1);
+        return;
+      }
       sendStatus(ex, 405, false, Status.Code.UNIMPLEMENTED, "method not allowed; use POST");
       return;
     }

@@ -68,11 +68,14 @@ final class OtlpValidator {
     long spans = 0;
     long events = 0;
     int index = 0;
-    for (ResourceSpans rs : request.getResourceSpansList()) {
+    for (int r = 0, nr = request.getResourceSpansCount(); r < nr; r++) {
+      ResourceSpans rs = request.getResourceSpans(r);
       String resourceProblem = checkResource(rs.getResource());
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
+      for (int c = 0, nc = rs.getScopeSpansCount(); c < nc; c++) {
+        ScopeSpans ss = rs.getScopeSpans(c);
         String scopeProblem = resourceProblem != null ? resourceProblem : checkScope(ss.getScope());
-        for (Span span : ss.getSpansList()) {
+        for (int i = 0, ni = ss.getSpansCount(); i < ni; i++) {
+          Span span = ss.getSpans(i);
           String problem = scopeProblem != null ? scopeProblem : checkSpan(span, futureLimit);
           if (problem == null) {
             spans++;
@@ -103,11 +106,14 @@ final class OtlpValidator {
     Rejections rejections = null;
     long records = 0;
     int index = 0;
-    for (ResourceLogs rl : request.getResourceLogsList()) {
+    for (int r = 0, nr = request.getResourceLogsCount(); r < nr; r++) {
+      ResourceLogs rl = request.getResourceLogs(r);
       String resourceProblem = checkResource(rl.getResource());
-      for (ScopeLogs sl : rl.getScopeLogsList()) {
+      for (int c = 0, nc = rl.getScopeLogsCount(); c < nc; c++) {
+        ScopeLogs sl = rl.getScopeLogs(c);
         String scopeProblem = resourceProblem != null ? resourceProblem : checkScope(sl.getScope());
-        for (LogRecord log : sl.getLogRecordsList()) {
+        for (int i = 0, ni = sl.getLogRecordsCount(); i < ni; i++) {
+          LogRecord log = sl.getLogRecords(i);
           String problem = scopeProblem != null ? scopeProblem : checkLog(log, futureLimit);
           if (problem == null) {
             records++;

@@ -200,14 +200,60 @@ class OtlpGrpcReceiverTest {
         channel, method, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), body);
   }
 
-  @Test
-  void overTheSizeLimitIsResourceExhaustedAndCounted() {
-    ExportTraceServiceRequest big = validRequest(1).toBuilder()
+  /** Over the 1 MiB test limit, yet a few KiB once gzipped. */
+  static ExportTraceServiceRequest bigRequest() {
+    return validRequest(1).toBuilder()
         .setResourceSpans(0, validRequest(1).getResourceSpans(0).toBuilder()
             .setResource(io.opentelemetry.proto.resource.v1.Resource.newBuilder()
                 .addAttributes(KeyValue.newBuilder().setKey("big")
                     .setValue(AnyValue.newBuilder().setStringValue("x".repeat(1_200_000))))))
         .build();
+  }
+
+  @Test
+  void gzipBombIsResourceExhausted() {
+    assertThatThrownBy(() -> traceStub().withCompression("gzip").export(bigRequest()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+    await().atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(metrics.refused(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1));
+    assertThat(ingress.traces).isEmpty();
+    assertThat(traceStub().withCompression("gzip").export(validRequest(1))).isNotNull();
+  }
+
+  @Test
+  void corruptGzipMessageIsInvalidArgument() {
+    // a "gzip" compressor that does not compress: the server gets raw bytes flagged as gzip
+    io.grpc.Compressor fake = new io.grpc.Compressor() {
+      @Override
+      public String getMessageEncoding() {
+        return "gzip";
+      }
+
+      @Override
+      public java.io.OutputStream compress(java.io.OutputStream os) {
+        return os;
+      }
+    };
+    io.grpc.CompressorRegistry registry = io.grpc.CompressorRegistry.newEmptyInstance();
+    registry.register(fake);
+    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", receiver.port()).usePlaintext()
+        .compressorRegistry(registry).build();
+    try {
+      StatusRuntimeException e = catchStatus(() -> TraceServiceGrpc.newBlockingStub(ch).withCompression("gzip")
+          .withDeadlineAfter(10, TimeUnit.SECONDS).export(validRequest(2)));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(metrics.refused(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
+      assertThat(ingress.traces).isEmpty();
+    } finally {
+      ch.shutdownNow();
+    }
+    assertThat(traceStub().export(validRequest(1))).isNotNull();
+  }
+
+  @Test
+  void overTheSizeLimitIsResourceExhaustedAndCounted() {
+    ExportTraceServiceRequest big = bigRequest();
     assertThatThrownBy(() -> traceStub().export(big))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));

@@ -416,6 +416,58 @@ class OtlpHttpReceiverTest {
     assertThat(ingress.traces).isEmpty();
   }
 
+  @Test
+  void shutdownDrainsInFlightRequestsAndTurnsNewOnesAway() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    RecordingIngress blockingFirst = new RecordingIngress() {
+      @Override
+      public IngestResult traces(ExportTraceServiceRequest request) {
+        if (first.getAndSet(false)) {
+          entered.countDown();
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return super.traces(request);
+      }
+    };
+    RecordingMetrics m = new RecordingMetrics();
+    OtlpHttpReceiver r = new OtlpHttpReceiver(config(), blockingFirst, m, SdkFixtures.CLOCK);
+    r.start();
+    URI uri = URI.create("http://127.0.0.1:" + r.port() + "/v1/traces");
+    HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", PROTOBUF)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpGrpcReceiverTest.validRequest(1).toByteArray()))
+        .build();
+    Thread stopper = new Thread(() -> r.shutdown(Duration.ofSeconds(30)));
+    try {
+      var inFlight = client.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+      stopper.start();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        HttpResponse<byte[]> late = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(late.statusCode()).isEqualTo(503);
+        assertThat(late.headers().firstValue("Retry-After")).hasValue("1");
+      });
+      assertThat(m.refused(Signal.TRACES, Reasons.NOT_READY)).isPositive();
+      release.countDown();
+      assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      stopper.join(30_000);
+      assertThat(stopper.isAlive()).isFalse();
+      assertThat(blockingFirst.traces).hasSizeGreaterThanOrEqualTo(1);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> client.send(req, HttpResponse.BodyHandlers.ofByteArray()))
+          .isInstanceOf(IOException.class);
+    } finally {
+      release.countDown();
+      r.shutdown(Duration.ZERO);
+    }
+  }
+
   static byte[] gzip(byte[] data) throws IOException {
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(bos)) {
