@@ -1,0 +1,152 @@
+package dev.streamfold.window;
+
+import com.google.protobuf.ByteString;
+import dev.streamfold.config.WindowConfig;
+import dev.streamfold.derive.Derivations;
+import dev.streamfold.derive.EndReason;
+import dev.streamfold.derive.InputShape;
+import dev.streamfold.derive.StreamFacts;
+import dev.streamfold.derive.StreamListener;
+import dev.streamfold.derive.Summary;
+import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.testing.ManualClock;
+import dev.streamfold.testing.Otlp;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Window hot paths, per chunk span: ingest of shape A chunk spans (10 streams x 10 chunks per
+ * request, as an SDK batch packs them) with each stream's close and derivation amortized in, and
+ * close+derive alone for a 100-chunk stream. Run with {@code bench/jmh.sh WindowBenchmark}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(1)
+public class WindowBenchmark {
+  static final int POOL = 256;
+  static final int STREAMS = 10;
+  static final int CHUNKS = 10;
+
+  ExportTraceServiceRequest[] requests;
+  ExportTraceServiceRequest[] streamSpans;
+  WindowShard shard;
+  ManualClock clock;
+  int next;
+  StreamFacts facts;
+
+  /** A Downstream that drops everything (the cost under test is the window's). */
+  static final class Discard implements dev.streamfold.pipeline.Downstream {
+    @Override
+    public boolean offerSpans(List<ResourceSpans> spans, int items) {
+      return true;
+    }
+
+    @Override
+    public boolean offerLogs(List<ResourceLogs> logs, int items) {
+      return true;
+    }
+
+    @Override
+    public boolean offerMetrics(List<ResourceMetrics> metrics, int items) {
+      return true;
+    }
+
+    @Override
+    public boolean canAdmit(long items) {
+      return true;
+    }
+
+    @Override
+    public long queuedItems() {
+      return 0;
+    }
+
+    @Override
+    public long capacityItems() {
+      return Long.MAX_VALUE;
+    }
+
+    @Override
+    public void shutdown(Duration timeout) {}
+  }
+
+  @Setup
+  public void setup() {
+    requests = new ExportTraceServiceRequest[POOL];
+    streamSpans = new ExportTraceServiceRequest[POOL];
+    long idSeq = 1;
+    for (int r = 0; r < POOL; r++) {
+      List<Span> chunks = new ArrayList<>();
+      List<Span> parents = new ArrayList<>();
+      for (int s = 0; s < STREAMS; s++) {
+        ByteString trace = Otlp.trace(r * STREAMS + s + 1);
+        ByteString streamId = Otlp.id(idSeq++);
+        for (int c = 0; c < CHUNKS; c++) {
+          chunks.add(Otlp.span(trace, Otlp.id(idSeq++), streamId, "respond::chunk_" + c, c * 20, c * 20 + 15)
+              .addAttributes(Otlp.kv("llm_stream.chunk.tokens", 3L)).build());
+        }
+        parents.add(Otlp.span(trace, streamId, null, "respond", 0, CHUNKS * 20 + 10)
+            .addAttributes(Otlp.kv("gen_ai.request.model", "gpt-4o")).build());
+      }
+      requests[r] = Otlp.traces(chunks.toArray(new Span[0]));
+      streamSpans[r] = Otlp.traces(parents.toArray(new Span[0]));
+    }
+    WindowConfig cfg = new WindowConfig();
+    cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
+    clock = new ManualClock();
+    shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), new Discard(), PipelineMetrics.NOOP,
+        StreamListener.NOOP, clock);
+    long[] times = new long[100];
+    long[] starts = new long[100];
+    for (int i = 0; i < 100; i++) {
+      starts[i] = 1_000_000L * (i * 20);
+      times[i] = starts[i] + 15_000_000L;
+    }
+    facts = new StreamFacts(starts, times, 100, new long[0], 0, 0, -1, true, 0, 3_000_000_000L, Summary.NONE, 300, -1,
+        InputShape.CHUNK_SPANS, EndReason.STREAM_END);
+  }
+
+  /** Per chunk span: ingest 100 chunk spans, then the 10 stream spans that close their streams. */
+  @Benchmark
+  @OperationsPerInvocation(STREAMS * CHUNKS)
+  public void ingestAndCloseChunkSpans() {
+    int i = next;
+    next = (i + 1) % POOL;
+    shard.onTraces(requests[i]);
+    shard.onTraces(streamSpans[i]);
+    if (next == 0) {
+      clock.advance(Duration.ofMinutes(10)); // forget the recently-closed keys of the last round
+      shard.tick();
+    }
+  }
+
+  @Benchmark
+  public void closeAndDerive100Chunks(Blackhole bh) {
+    long[] s = facts.spanStarts().clone();
+    long[] e = facts.spanEnds().clone();
+    bh.consume(Derivations.derive(new StreamFacts(s, e, 100, facts.otherTimes(), 0, 0, -1, true, 0, facts.streamEnd(), Summary.NONE,
+        300, -1, InputShape.CHUNK_SPANS, EndReason.STREAM_END)));
+  }
+}
