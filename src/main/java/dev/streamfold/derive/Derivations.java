@@ -53,17 +53,18 @@ public final class Derivations {
     Double duration = null;
     if (f.hasStreamSpan()) {
       duration = ms(f.streamEnd() - f.streamStart());
-      long first = -1;
       if (hasChunks) {
-        first = t[0];
-      }
-      if (f.markerTime() >= 0 && (first < 0 || f.markerTime() < first)) {
-        first = f.markerTime();
-      }
-      if (first >= 0) {
+        long first = t[0];
+        if (f.markerTime() >= 0 && f.markerTime() < first) {
+          first = f.markerTime();
+        }
         ttft = ms(first - f.streamStart());
       } else if (!Double.isNaN(s.ttftMs())) {
+        // without chunks the producer's own measurement wins over a marker's timestamp: AI SDK 7
+        // stamps ai.stream.firstChunk when the call ends, while msToFirstChunk is right
         ttft = s.ttftMs();
+      } else if (f.markerTime() >= 0) {
+        ttft = ms(f.markerTime() - f.streamStart());
       }
       if (!hasChunks && !Double.isNaN(s.durationMs())) {
         duration = s.durationMs();

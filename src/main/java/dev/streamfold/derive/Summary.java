@@ -68,8 +68,10 @@ public record Summary(
     double vercelFirst = Attributes.number(a, "ai.response.msToFirstChunk");
     double vercelFinish = Attributes.number(a, "ai.response.msToFinish");
     double semconvTtfcS = Attributes.number(a, "gen_ai.response.time_to_first_chunk");
+    // AI SDK 7's semconv integration records the client metric's value on the span (seconds)
+    double clientTtfcS = Attributes.number(a, "gen_ai.client.operation.time_to_first_chunk");
 
-    double ttft = firstFinite(burrFirst, qwenTtft, vercelFirst, semconvTtfcS * 1000.0);
+    double ttft = firstFinite(burrFirst, qwenTtft, vercelFirst, semconvTtfcS * 1000.0, clientTtfcS * 1000.0);
     double sampling = qwenSampling;
     if (Double.isNaN(sampling) && !Double.isNaN(vercelFirst) && !Double.isNaN(vercelFinish)) {
       sampling = Math.max(0, vercelFinish - vercelFirst);

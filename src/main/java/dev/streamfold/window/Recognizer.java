@@ -100,7 +100,7 @@ final class Recognizer {
     for (KeyValue kv : s.getAttributesList()) {
       String k = kv.getKey();
       if (k.startsWith("stream.") || k.equals("ttft_ms") || k.equals("sampling_ms") || k.startsWith("ai.response.ms")
-          || k.equals("gen_ai.response.time_to_first_chunk")) {
+          || k.equals("gen_ai.response.time_to_first_chunk") || k.equals("gen_ai.client.operation.time_to_first_chunk")) {
         return true;
       }
     }
