@@ -49,7 +49,12 @@ public final class Attributes {
 
   /** A whole non-negative count, or -1 when absent, not a number or negative. */
   public static long count(List<KeyValue> attrs, String key) {
-    double d = number(find(attrs, key));
+    return count(find(attrs, key));
+  }
+
+  /** A whole non-negative count, or -1 when absent, not a number or negative. */
+  public static long count(AnyValue v) {
+    double d = number(v);
     if (!(d >= 0) || Double.isInfinite(d)) {
       return -1;
     }

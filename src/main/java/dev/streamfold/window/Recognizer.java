@@ -11,8 +11,8 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.util.List;
 
 /**
- * Decides what a span, span event or log record is (SPEC 1.2) from the configured rules.
- * Immutable and thread-safe.
+ * Decides what a span, span event or log record is (SPEC 1.2) from the configured rules. Not
+ * thread-safe (rules reuse their matchers): one instance per window shard.
  */
 final class Recognizer {
   static final String IS_CHUNK = "llm_stream.is_chunk";
@@ -38,10 +38,12 @@ final class Recognizer {
 
   boolean isChunkSpan(Span s) {
     List<KeyValue> attrs = s.getAttributesList();
-    if (Attributes.isTrue(Attributes.find(attrs, IS_CHUNK))) {
-      return true;
-    }
-    return any(chunkSpans, s.getName(), "", attrs);
+    return isChunkSpan(s, Attributes.isTrue(Attributes.find(attrs, IS_CHUNK)));
+  }
+
+  /** As {@link #isChunkSpan(Span)} when the caller already read {@code llm_stream.is_chunk}. */
+  boolean isChunkSpan(Span s, boolean isChunkAttribute) {
+    return isChunkAttribute || any(chunkSpans, s.getName(), "", s.getAttributesList());
   }
 
   boolean isChunkEvent(Span.Event e) {

@@ -5,15 +5,17 @@ import dev.streamfold.otlp.Attributes;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A compiled recognition rule (see {@link RuleConfig}). A regex is guarded by its longest literal
- * run so that most non-matching names are rejected with a substring check. Immutable,
- * thread-safe.
+ * run so that most non-matching names are rejected with a substring check, and its matcher is
+ * reused. Not thread-safe: each window shard compiles its own rules.
  */
 final class Rule {
   private final Pattern regex;
+  private final Matcher matcher;
   private final String literal;
   private final String eventName;
   private final String attributeKey;
@@ -21,6 +23,7 @@ final class Rule {
 
   Rule(RuleConfig c) {
     this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
+    this.matcher = regex == null ? null : regex.matcher("");
     this.literal = c.nameRegex.isEmpty() ? "" : longestLiteral(c.nameRegex);
     this.eventName = c.eventName;
     this.attributeKey = c.attributeKey;
@@ -39,7 +42,7 @@ final class Rule {
       if (!literal.isEmpty() && !name.contains(literal)) {
         return false;
       }
-      if (!regex.matcher(name).matches()) {
+      if (!matcher.reset(name).matches()) {
         return false;
       }
     }

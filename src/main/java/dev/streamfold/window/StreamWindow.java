@@ -66,11 +66,10 @@ public final class StreamWindow implements Ingress, Component {
       WindowConfig cfg, long maxPendingItems, Downstream out, PipelineMetrics metrics, StreamListener listener, Clock clock) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     WindowSettings settings = WindowSettings.of(cfg, n);
-    Recognizer rec = new Recognizer(cfg.rules);
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
-      shards[i] = new WindowShard(i, n, settings, rec, out, metrics, listener, clock);
+      shards[i] = new WindowShard(i, n, settings, new Recognizer(cfg.rules), out, metrics, listener, clock);
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;

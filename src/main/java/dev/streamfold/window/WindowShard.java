@@ -179,8 +179,9 @@ final class WindowShard {
     int events = s.getEventsCount();
     long spanId = Ids.spanId(s.getSpanId());
 
-    if (rec.isChunkSpan(s)) {
-      long streamId = streamIdOverride(s.getAttributesList());
+    scan(s.getAttributesList());
+    if (rec.isChunkSpan(s, scIsChunk)) {
+      long streamId = scStreamId;
       if (streamId == 0) {
         streamId = Ids.spanId(s.getParentSpanId());
       }
@@ -266,10 +267,9 @@ final class WindowShard {
       st = create(hi, lo, streamId, resource, now);
     }
     touch(st, now);
-    if (st.firstChunkLabels == null && st.streamSpan == null && Condenser.hasLabelAttributes(s)) {
+    if (st.firstChunkLabels == null && st.streamSpan == null && scLabels) {
       st.firstChunkLabels = s;
     }
-    List<KeyValue> attrs = s.getAttributesList();
     if (st.n >= cfg.maxChunksPerStream()) {
       st.dropped++;
       if (!cfg.keepChunks()) {
@@ -277,8 +277,10 @@ final class WindowShard {
         metrics.dropped(Unit.SPAN_EVENT, Reasons.TRUNCATED, events);
       }
     } else {
-      tokens(st, attrs);
-      grow(st, st.add(StreamState.KIND_SPAN, s.getEndTimeUnixNano(), s.getStartTimeUnixNano(), spanId, delta(attrs)));
+      if (scCumulative > st.maxCumulative) {
+        st.maxCumulative = scCumulative;
+      }
+      grow(st, st.add(StreamState.KIND_SPAN, s.getEndTimeUnixNano(), s.getStartTimeUnixNano(), spanId, scDelta));
       if (!cfg.keepChunks()) {
         st.spanUnits++;
         st.eventUnits += events;
@@ -494,6 +496,36 @@ final class WindowShard {
       }
       close(victim, EndReason.EVICTED, now);
     }
+  }
+
+  // one pass over a span's attributes (the chunk path reads four keys; one scan, not four)
+  private boolean scIsChunk;
+  private long scStreamId;
+  private int scDelta;
+  private long scCumulative;
+  private boolean scLabels;
+
+  private void scan(List<KeyValue> attrs) {
+    scIsChunk = false;
+    scStreamId = 0;
+    scDelta = -1;
+    scCumulative = -1;
+    scLabels = false;
+    for (int i = 0, n = attrs.size(); i < n; i++) {
+      KeyValue kv = attrs.get(i);
+      switch (kv.getKey()) {
+        case Recognizer.IS_CHUNK -> scIsChunk = Attributes.isTrue(kv.getValue());
+        case Recognizer.STREAM_ID -> scStreamId = Ids.parseStreamId(Attributes.string(kv.getValue()));
+        case "llm_stream.chunk.tokens" -> scDelta = clampDelta(Attributes.count(kv.getValue()));
+        case "gen_ai.usage.output_tokens" -> scCumulative = Attributes.count(kv.getValue());
+        case "gen_ai.request.model", "gen_ai.provider.name", "gen_ai.system", "gen_ai.operation.name" -> scLabels = true;
+        default -> { }
+      }
+    }
+  }
+
+  private static int clampDelta(long d) {
+    return d > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) d;
   }
 
   private static long streamIdOverride(List<KeyValue> attrs) {
