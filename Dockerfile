@@ -19,9 +19,11 @@ FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY src ./src
-# The cache mount keeps ~/.m2 between builds without putting it in a layer.
+# The cache mount keeps ~/.m2 between builds without putting it in a layer. MVN_FLAGS adds
+# Maven options, e.g. "-o -Dmaven.repo.local=/m2/repository" with a local repository mounted.
+ARG MVN_FLAGS=""
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q package -DskipTests \
+    mvn -B -q ${MVN_FLAGS} package -DskipTests \
  && cp target/streamfold.jar /streamfold.jar
 
 # ---------------------------------------------------------------------------------------------
