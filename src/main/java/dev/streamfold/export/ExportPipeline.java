@@ -103,6 +103,10 @@ public final class ExportPipeline implements Downstream {
   private final ThrottledLog dropLog;
   private final ThrottledLog retryLog;
   private final List<Thread> consumers = new ArrayList<>();
+  private final String queueFullMessage;
+  private final String diskFullMessage;
+  /** Set by a retryable failure, cleared (with one INFO line) by the next success. */
+  private volatile boolean failing;
   private final Object lifecycle = new Object();
   private volatile State state = State.CREATED;
   private volatile boolean abort;
@@ -119,6 +123,8 @@ public final class ExportPipeline implements Downstream {
     this.admitShare = 1 - cfg.queue.admissionReserve;
     this.admitLimit = (long) Math.floor(capacity * admitShare);
     this.consumerCount = cfg.queue.consumers;
+    this.queueFullMessage = "export queue full (" + capacity + " items)";
+    this.diskFullMessage = "persistent export queue full (" + cfg.queue.persistent.maxSizeMib + " MiB)";
     this.dropLog = new ThrottledLog("export dropped items", LOG_INTERVAL, ticker, LOG::warn, true);
     this.retryLog = new ThrottledLog("export failing, retrying", LOG_INTERVAL, ticker, LOG::warn, false);
     this.timer =
@@ -300,7 +306,7 @@ public final class ExportPipeline implements Downstream {
       return false;
     }
     if (!reserve(items)) {
-      drop(signal, Reasons.QUEUE_FULL, items, "queue full (" + capacity + " items)");
+      drop(signal, Reasons.QUEUE_FULL, items, queueFullMessage);
       return false;
     }
     long bytes = 0;
@@ -311,7 +317,7 @@ public final class ExportPipeline implements Downstream {
       }
       if (!reserveBytes(bytes)) {
         queued.addAndGet(-items);
-        drop(signal, Reasons.QUEUE_FULL, items, "persistent queue full (" + disk.maxBytes() + " bytes)");
+        drop(signal, Reasons.QUEUE_FULL, items, diskFullMessage);
         return false;
       }
     }
@@ -374,7 +380,7 @@ public final class ExportPipeline implements Downstream {
     }
     if (ref == null) {
       queued.addAndGet(-sealed.items());
-      drop(signal, Reasons.QUEUE_FULL, sealed.items(), "persistent queue full (" + disk.maxBytes() + " bytes)");
+      drop(signal, Reasons.QUEUE_FULL, sealed.items(), diskFullMessage);
       return;
     }
     ready.add(new Batch(signal, sealed.items(), null, ref));
@@ -492,6 +498,11 @@ public final class ExportPipeline implements Downstream {
       }
       switch (o.kind()) {
         case SUCCESS -> {
+          if (failing) {
+            failing = false;
+            retryLog.flush(true);
+            LOG.info("export to {} recovered", exporter.describe());
+          }
           acknowledged(b.signal(), b.items(), o);
           finish(b);
           return;
@@ -507,6 +518,7 @@ public final class ExportPipeline implements Downstream {
             fail(b, Reasons.RETRIES_EXHAUSTED, o.message());
             return;
           }
+          failing = true;
           retryLog.record(b.signal().label(), b.items(), o.message());
           if (abort || (state == State.DRAINING && System.nanoTime() + delay.toNanos() > drainDeadline)) {
             abandon(b); // waiting would pass the shutdown deadline
