@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * {@code capacity_items} (which may be raised, since items live on disk) and bytes against
  * {@code max_size_mib}. Entries still in a batcher (at most {@code batch.timeout}) are in memory
  * only until sealed. At shutdown, what was not delivered stays on disk and is replayed by the
- * next instance.
+ * next instance. The thread whose offer fills a batch (or the batch timer) encodes it and
+ * appends it to the segment file: a sequential write without fsync, no waiting on the network.
  *
  * <p><b>Metrics push</b>: {@link #exportMetricsRequest} sends an encoded
  * ExportMetricsServiceRequest straight through the exporter (one attempt, no queue);
@@ -483,6 +484,10 @@ public final class ExportPipeline implements Downstream {
       try {
         request = ExportRequest.ofEncoded(b.signal(), disk.read(b.ref()), b.items());
       } catch (IOException e) {
+        if (abort) {
+          abandon(b); // the queue was closed under us at shutdown; the record stays on disk
+          return;
+        }
         LOG.warn("persistent export queue: unreadable batch skipped: {}", e.getMessage());
         fail(b, PersistentQueue.CORRUPT, e.getMessage());
         return;

@@ -66,6 +66,9 @@ final class GrpcTestServer implements AutoCloseable {
   final List<Metadata> headers = new CopyOnWriteArrayList<>();
   final ConcurrentLinkedDeque<Answer> script = new ConcurrentLinkedDeque<>();
   volatile Answer defaultAnswer = Answer.ok();
+  /** When false, trace requests are only counted in {@link #traceSpans}, not kept (benchmarks). */
+  volatile boolean keepTraces = true;
+  final java.util.concurrent.atomic.AtomicLong traceSpans = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean hold;
   private final List<Runnable> held = new ArrayList<>();
   private final Server server;
@@ -168,7 +171,10 @@ final class GrpcTestServer implements AutoCloseable {
   private final class Traces extends TraceServiceGrpc.TraceServiceImplBase {
     @Override
     public void export(ExportTraceServiceRequest req, StreamObserver<ExportTraceServiceResponse> obs) {
-      traces.add(req);
+      if (keepTraces) {
+        traces.add(req);
+      }
+      traceSpans.addAndGet(SignalOps.TRACES.count(req.getResourceSpansList()));
       Answer a = next();
       respond(obs, a, ExportTraceServiceResponse.newBuilder().setPartialSuccess(partialTraces(a)).build());
     }
