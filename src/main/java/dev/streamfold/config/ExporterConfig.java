@@ -91,7 +91,7 @@ public final class ExporterConfig {
       if (type.equals("otlp_grpc")) {
         for (String[] e : new String[][] {{"endpoint", otlp.endpoint}, {"traces_endpoint", otlp.tracesEndpoint}, {"logs_endpoint", otlp.logsEndpoint}, {"metrics_endpoint", otlp.metricsEndpoint}}) {
           if (!e[1].isBlank()) {
-            o.endpoint(e[1].replaceFirst("^(https?|dns:///?)", "").replaceFirst("^//", ""), e[0]);
+            o.endpoint(e[1].strip().replaceFirst("^(https?://|dns:///?)", "").replaceFirst("/+$", ""), e[0]);
           }
         }
       } else {

@@ -137,6 +137,7 @@ public final class ExportPipeline implements Downstream {
               return t;
             });
     timer.setRemoveOnCancelPolicy(true);
+    timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     int max = cfg.batch.maxSize;
     long timeout = cfg.batch.timeout.toNanos();
     this.traces = new Batcher<>(SignalOps.TRACES, max, timeout, timer, this::enqueue);
@@ -625,6 +626,13 @@ public final class ExportPipeline implements Downstream {
     traces.close();
     logs.close();
     metricsBatcher.close();
+    // closed batchers schedule nothing new; let a flush that is running right now hand over its batch
+    timer.shutdown();
+    try {
+      timer.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (!consumers.isEmpty()) {
       while (queued.get() > 0 && System.nanoTime() < drainDeadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
