@@ -21,13 +21,17 @@ public final class ExporterConfig {
     public String tracesEndpoint = "";
     public String logsEndpoint = "";
     public String metricsEndpoint = "";
+    /** Static headers on every request (gRPC metadata / HTTP headers), e.g. tenant ids, auth. Never logged. */
     public Map<String, String> headers = new LinkedHashMap<>();
     /** {@code gzip} or {@code none}. */
     public String compression = "gzip";
+    /** Per request: the gRPC deadline, the HTTP request and connect timeout. */
     public Duration timeout = Duration.ofSeconds(10);
+    /** Client TLS: used when {@code insecure: false} or the endpoint is an {@code https://} URL. */
     public TlsConfig tls = new TlsConfig();
   }
 
+  /** OTLP JSON lines; rotated to {@code path.1} (newest) ... {@code path.<max_backups>}. */
   public static final class FileOut {
     public String path = "./streamfold-data/output.jsonl";
     public long maxSizeMib = 100;
@@ -50,6 +54,11 @@ public final class ExporterConfig {
     public Persistent persistent = new Persistent();
   }
 
+  /**
+   * Sealed batches are kept on disk until the downstream accepts them and replayed after a
+   * restart. Bounded by {@code max_size_mib}; {@code capacity_items} still applies (items live on
+   * disk, so it can be raised).
+   */
   public static final class Persistent {
     public boolean enabled = false;
     public String directory = "./streamfold-data/queue";
@@ -60,9 +69,13 @@ public final class ExporterConfig {
     public boolean enabled = true;
     public Duration initialInterval = Duration.ofSeconds(5);
     public Duration maxInterval = Duration.ofSeconds(30);
+    /** Give up on a batch when the next wait would pass this since its first attempt; {@code 0}: never give up. */
     public Duration maxElapsedTime = Duration.ofMinutes(5);
     public double multiplier = 1.5;
   }
+
+  /** Upper bound for size settings in MiB (1 TiB), so byte arithmetic cannot overflow. */
+  static final long MAX_MIB = 1L << 20;
 
   public boolean isOtlp() {
     return type.equals("otlp_grpc") || type.equals("otlp_http");
@@ -78,7 +91,7 @@ public final class ExporterConfig {
       if (type.equals("otlp_grpc")) {
         for (String[] e : new String[][] {{"endpoint", otlp.endpoint}, {"traces_endpoint", otlp.tracesEndpoint}, {"logs_endpoint", otlp.logsEndpoint}, {"metrics_endpoint", otlp.metricsEndpoint}}) {
           if (!e[1].isBlank()) {
-            o.endpoint(e[1].replaceFirst("^(https?|dns:///?)", "").replaceFirst("^//", ""), e[0]);
+            o.endpoint(e[1].strip().replaceFirst("^(https?://|dns:///?)", "").replaceFirst("/+$", ""), e[0]);
           }
         }
       } else {
@@ -99,6 +112,7 @@ public final class ExporterConfig {
     Validator f = v.section("file");
     f.notBlank(file.path, "path");
     f.positive(file.maxSizeMib, "max_size_mib");
+    f.check(file.maxSizeMib <= MAX_MIB, "max_size_mib", "must be <= " + MAX_MIB + ", got " + file.maxSizeMib);
     f.nonNegative(file.maxBackups, "max_backups");
     Validator b = v.section("batch");
     b.positive(batch.maxSize, "max_size");
@@ -109,6 +123,7 @@ public final class ExporterConfig {
     q.positive(queue.consumers, "consumers");
     q.section("persistent").notBlank(queue.persistent.directory, "directory");
     q.section("persistent").positive(queue.persistent.maxSizeMib, "max_size_mib");
+    q.section("persistent").check(queue.persistent.maxSizeMib <= MAX_MIB, "max_size_mib", "must be <= " + MAX_MIB + ", got " + queue.persistent.maxSizeMib);
     Validator r = v.section("retry");
     r.positive(retry.initialInterval, "initial_interval");
     r.positive(retry.maxInterval, "max_interval");

@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * {@code capacity_items} (which may be raised, since items live on disk) and bytes against
  * {@code max_size_mib}. Entries still in a batcher (at most {@code batch.timeout}) are in memory
  * only until sealed. At shutdown, what was not delivered stays on disk and is replayed by the
- * next instance.
+ * next instance. The thread whose offer fills a batch (or the batch timer) encodes it and
+ * appends it to the segment file: a sequential write without fsync, no waiting on the network.
  *
  * <p><b>Metrics push</b>: {@link #exportMetricsRequest} sends an encoded
  * ExportMetricsServiceRequest straight through the exporter (one attempt, no queue);
@@ -103,6 +104,10 @@ public final class ExportPipeline implements Downstream {
   private final ThrottledLog dropLog;
   private final ThrottledLog retryLog;
   private final List<Thread> consumers = new ArrayList<>();
+  private final String queueFullMessage;
+  private final String diskFullMessage;
+  /** Set by a retryable failure, cleared (with one INFO line) by the next success. */
+  private volatile boolean failing;
   private final Object lifecycle = new Object();
   private volatile State state = State.CREATED;
   private volatile boolean abort;
@@ -119,6 +124,8 @@ public final class ExportPipeline implements Downstream {
     this.admitShare = 1 - cfg.queue.admissionReserve;
     this.admitLimit = (long) Math.floor(capacity * admitShare);
     this.consumerCount = cfg.queue.consumers;
+    this.queueFullMessage = "export queue full (" + capacity + " items)";
+    this.diskFullMessage = "persistent export queue full (" + cfg.queue.persistent.maxSizeMib + " MiB)";
     this.dropLog = new ThrottledLog("export dropped items", LOG_INTERVAL, ticker, LOG::warn, true);
     this.retryLog = new ThrottledLog("export failing, retrying", LOG_INTERVAL, ticker, LOG::warn, false);
     this.timer =
@@ -130,6 +137,7 @@ public final class ExportPipeline implements Downstream {
               return t;
             });
     timer.setRemoveOnCancelPolicy(true);
+    timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     int max = cfg.batch.maxSize;
     long timeout = cfg.batch.timeout.toNanos();
     this.traces = new Batcher<>(SignalOps.TRACES, max, timeout, timer, this::enqueue);
@@ -300,7 +308,7 @@ public final class ExportPipeline implements Downstream {
       return false;
     }
     if (!reserve(items)) {
-      drop(signal, Reasons.QUEUE_FULL, items, "queue full (" + capacity + " items)");
+      drop(signal, Reasons.QUEUE_FULL, items, queueFullMessage);
       return false;
     }
     long bytes = 0;
@@ -311,7 +319,7 @@ public final class ExportPipeline implements Downstream {
       }
       if (!reserveBytes(bytes)) {
         queued.addAndGet(-items);
-        drop(signal, Reasons.QUEUE_FULL, items, "persistent queue full (" + disk.maxBytes() + " bytes)");
+        drop(signal, Reasons.QUEUE_FULL, items, diskFullMessage);
         return false;
       }
     }
@@ -374,7 +382,7 @@ public final class ExportPipeline implements Downstream {
     }
     if (ref == null) {
       queued.addAndGet(-sealed.items());
-      drop(signal, Reasons.QUEUE_FULL, sealed.items(), "persistent queue full (" + disk.maxBytes() + " bytes)");
+      drop(signal, Reasons.QUEUE_FULL, sealed.items(), diskFullMessage);
       return;
     }
     ready.add(new Batch(signal, sealed.items(), null, ref));
@@ -477,6 +485,10 @@ public final class ExportPipeline implements Downstream {
       try {
         request = ExportRequest.ofEncoded(b.signal(), disk.read(b.ref()), b.items());
       } catch (IOException e) {
+        if (abort) {
+          abandon(b); // the queue was closed under us at shutdown; the record stays on disk
+          return;
+        }
         LOG.warn("persistent export queue: unreadable batch skipped: {}", e.getMessage());
         fail(b, PersistentQueue.CORRUPT, e.getMessage());
         return;
@@ -492,6 +504,11 @@ public final class ExportPipeline implements Downstream {
       }
       switch (o.kind()) {
         case SUCCESS -> {
+          if (failing) {
+            failing = false;
+            retryLog.flush(true);
+            LOG.info("export to {} recovered", exporter.describe());
+          }
           acknowledged(b.signal(), b.items(), o);
           finish(b);
           return;
@@ -507,6 +524,7 @@ public final class ExportPipeline implements Downstream {
             fail(b, Reasons.RETRIES_EXHAUSTED, o.message());
             return;
           }
+          failing = true;
           retryLog.record(b.signal().label(), b.items(), o.message());
           if (abort || (state == State.DRAINING && System.nanoTime() + delay.toNanos() > drainDeadline)) {
             abandon(b); // waiting would pass the shutdown deadline
@@ -608,6 +626,13 @@ public final class ExportPipeline implements Downstream {
     traces.close();
     logs.close();
     metricsBatcher.close();
+    // closed batchers schedule nothing new; let a flush that is running right now hand over its batch
+    timer.shutdown();
+    try {
+      timer.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (!consumers.isEmpty()) {
       while (queued.get() > 0 && System.nanoTime() < drainDeadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));

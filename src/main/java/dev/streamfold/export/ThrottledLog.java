@@ -77,7 +77,7 @@ final class ThrottledLog {
       sb.append(" (").append(batches).append(" failed attempts");
     }
     if (emittedOnce) {
-      sb.append(" in the last ").append(Duration.ofNanos(now - lastEmit).toSeconds()).append(" s");
+      sb.append(String.format(java.util.Locale.ROOT, " in the last %.1f s", (now - lastEmit) / 1e9));
     }
     sb.append(")");
     if (!lastDetail.isEmpty()) {

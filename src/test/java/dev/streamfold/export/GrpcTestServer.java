@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.rpc.RetryInfo;
 import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -25,7 +26,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -66,20 +66,23 @@ final class GrpcTestServer implements AutoCloseable {
   final List<Metadata> headers = new CopyOnWriteArrayList<>();
   final ConcurrentLinkedDeque<Answer> script = new ConcurrentLinkedDeque<>();
   volatile Answer defaultAnswer = Answer.ok();
+  /** When false, trace requests are only counted in {@link #traceSpans}, not kept (benchmarks). */
+  volatile boolean keepTraces = true;
+  final java.util.concurrent.atomic.AtomicLong traceSpans = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean hold;
   private final List<Runnable> held = new ArrayList<>();
   private final Server server;
 
   GrpcTestServer() throws IOException {
-    this(0, null, null);
+    this(0, null);
   }
 
   GrpcTestServer(int port) throws IOException {
-    this(port, null, null);
+    this(port, null);
   }
 
-  /** With TLS when {@code cert}/{@code key} are given. */
-  GrpcTestServer(int port, File cert, File key) throws IOException {
+  /** With TLS when {@code creds} is given. */
+  GrpcTestServer(int port, ServerCredentials creds) throws IOException {
     ServerInterceptor recordHeaders =
         new ServerInterceptor() {
           @Override
@@ -88,10 +91,8 @@ final class GrpcTestServer implements AutoCloseable {
             return next.startCall(call, md);
           }
         };
-    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port));
-    if (cert != null) {
-      b.useTransportSecurity(cert, key);
-    }
+    InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
+    NettyServerBuilder b = creds == null ? NettyServerBuilder.forAddress(addr) : NettyServerBuilder.forAddress(addr, creds);
     server =
         b.addService(ServerInterceptors.intercept(new Traces(), recordHeaders))
             .addService(ServerInterceptors.intercept(new Logs(), recordHeaders))
@@ -170,7 +171,10 @@ final class GrpcTestServer implements AutoCloseable {
   private final class Traces extends TraceServiceGrpc.TraceServiceImplBase {
     @Override
     public void export(ExportTraceServiceRequest req, StreamObserver<ExportTraceServiceResponse> obs) {
-      traces.add(req);
+      if (keepTraces) {
+        traces.add(req);
+      }
+      traceSpans.addAndGet(SignalOps.TRACES.count(req.getResourceSpansList()));
       Answer a = next();
       respond(obs, a, ExportTraceServiceResponse.newBuilder().setPartialSuccess(partialTraces(a)).build());
     }

@@ -3,6 +3,7 @@ package dev.streamfold.export;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -56,14 +57,23 @@ final class HttpTestServer implements AutoCloseable {
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
 
   HttpTestServer() throws IOException {
-    this(null);
+    this(null, false);
   }
 
-  HttpTestServer(SSLContext tls) throws IOException {
+  /** HTTPS with {@code tls}; {@code needClientAuth} requires a client certificate. */
+  HttpTestServer(SSLContext tls, boolean needClientAuth) throws IOException {
     InetSocketAddress addr = new InetSocketAddress("127.0.0.1", 0);
     if (tls != null) {
       HttpsServer s = HttpsServer.create(addr, 0);
-      s.setHttpsConfigurator(new HttpsConfigurator(tls));
+      s.setHttpsConfigurator(
+          new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters params) {
+              javax.net.ssl.SSLParameters p = tls.getDefaultSSLParameters();
+              p.setNeedClientAuth(needClientAuth);
+              params.setSSLParameters(p);
+            }
+          });
       server = s;
     } else {
       server = HttpServer.create(addr, 0);

@@ -1,0 +1,263 @@
+package dev.streamfold.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Signal;
+import dev.streamfold.telemetry.Reasons;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Queue, batching and lifecycle logic with an in-memory exporter. */
+class ExportPipelineTest {
+  private final CountingMetrics metrics = new CountingMetrics();
+
+  /** Records requests; answers with the scripted function, or holds the future when {@code pending} is set. */
+  private static final class FakeExporter implements Exporter {
+    final List<ExportRequest> requests = new CopyOnWriteArrayList<>();
+    final List<CompletableFuture<ExportOutcome>> pending = new CopyOnWriteArrayList<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+    volatile boolean hold;
+    volatile RuntimeException fail;
+    volatile boolean closed;
+
+    @Override
+    public CompletableFuture<ExportOutcome> export(ExportRequest request) {
+      if (fail != null) {
+        throw fail;
+      }
+      requests.add(request);
+      if (!hold) {
+        return CompletableFuture.completedFuture(ExportOutcome.success());
+      }
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      CompletableFuture<ExportOutcome> f = new CompletableFuture<>();
+      f.whenComplete((o, e) -> inFlight.decrementAndGet());
+      pending.add(f);
+      return f;
+    }
+
+    void releaseAll() {
+      hold = false;
+      pending.forEach(f -> f.complete(ExportOutcome.success()));
+    }
+
+    @Override
+    public String describe() {
+      return "fake";
+    }
+
+    @Override
+    public void close(Duration timeout) {
+      closed = true;
+    }
+  }
+
+  private static ExporterConfig cfg() {
+    ExporterConfig c = Configs.of("file", "");
+    c.batch.timeout = Duration.ofMillis(10);
+    return c;
+  }
+
+  @Test
+  void capacityAndAdmissionWatermark() throws Exception {
+    ExporterConfig c = cfg();
+    c.queue.capacityItems = 100;
+    c.queue.admissionReserve = 0.25;
+    FakeExporter fake = new FakeExporter();
+    ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build(); // not started: nothing drains
+    assertThat(p.capacityItems()).isEqualTo(100);
+    assertThat(p.canAdmit(75)).isTrue();
+    assertThat(p.canAdmit(76)).isFalse();
+    assertThat(p.offerSpans(List.of(TestData.resourceSpans(70)), 70)).isTrue();
+    assertThat(p.canAdmit(5)).isTrue();
+    assertThat(p.canAdmit(6)).isFalse();
+    assertThat(p.offerLogs(List.of(TestData.resourceLogs(31)), 31)).isFalse();
+    assertThat(metrics.failed(Signal.LOGS, Reasons.QUEUE_FULL)).isEqualTo(31);
+    assertThat(p.offerLogs(List.of(TestData.resourceLogs(30)), 30)).isTrue();
+    assertThat(p.queuedItems()).isEqualTo(100);
+    assertThat(p.offerMetrics(List.of(TestData.resourceMetrics(0)), 1)).isFalse();
+    assertThat(p.offerSpans(List.of(), 0)).isTrue();
+
+    p.shutdown(Duration.ofMillis(100)); // never started: everything queued is lost and counted
+    assertThat(metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(70);
+    assertThat(metrics.failed(Signal.LOGS, Reasons.SHUTDOWN)).isEqualTo(30);
+    assertThat(p.queuedItems()).isZero();
+    assertThat(fake.requests).isEmpty();
+    assertThat(fake.closed).isTrue();
+  }
+
+  @Test
+  void consumersBoundTheParallelRequests() throws Exception {
+    ExporterConfig c = cfg();
+    c.queue.consumers = 3;
+    c.batch.maxSize = 1;
+    FakeExporter fake = new FakeExporter();
+    fake.hold = true;
+    ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
+    p.start();
+    for (int i = 0; i < 10; i++) {
+      p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    }
+    await().until(() -> fake.inFlight.get() == 3);
+    assertThat(p.queuedItems()).isEqualTo(10);
+    fake.releaseAll();
+    await().until(() -> metrics.exported(Signal.TRACES) == 10);
+    assertThat(fake.maxInFlight.get()).isEqualTo(3);
+    p.shutdown(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void shutdownDrainsWhatIsQueuedAndInTheBatchers() throws Exception {
+    ExporterConfig c = cfg();
+    c.batch.timeout = Duration.ofMinutes(10);
+    c.batch.maxSize = 7;
+    FakeExporter fake = new FakeExporter();
+    ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
+    p.start();
+    for (int i = 0; i < 30; i++) {
+      p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+    }
+    p.offerLogs(List.of(TestData.resourceLogs(2)), 2);
+    p.shutdown(Duration.ofSeconds(10));
+    assertThat(metrics.exported(Signal.TRACES)).isEqualTo(30);
+    assertThat(metrics.exported(Signal.LOGS)).isEqualTo(2);
+    assertThat(fake.requests.stream().filter(r -> r.signal() == Signal.TRACES).mapToLong(ExportRequest::items).sorted().boxed().toList())
+        .containsExactly(2L, 7L, 7L, 7L, 7L);
+    assertThat(metrics.failedTotal()).isZero();
+    assertThat(fake.closed).isTrue();
+  }
+
+  @Test
+  void anExporterThatThrowsIsCountedAndDoesNotStopTheConsumers() throws Exception {
+    FakeExporter fake = new FakeExporter();
+    fake.fail = new IllegalStateException("bug");
+    ExportPipeline p = ExportPipeline.builder(cfg(), metrics).exporter(fake).build();
+    p.start();
+    p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
+    await().until(() -> metrics.failed(Signal.TRACES, Reasons.NON_RETRYABLE) == 2);
+    fake.fail = null;
+    p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
+    await().until(() -> metrics.exported(Signal.TRACES) == 3);
+    p.shutdown(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aWrongItemCountFromTheCallerIsCorrectedWhenSplitting() throws Exception {
+    ExporterConfig c = cfg();
+    c.batch.maxSize = 10;
+    FakeExporter fake = new FakeExporter();
+    ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
+    assertThat(p.offerSpans(List.of(TestData.resourceSpans(25)), 30)).isTrue();
+    assertThat(p.queuedItems()).isEqualTo(25);
+    p.start();
+    await().until(() -> metrics.exported(Signal.TRACES) == 25);
+    assertThat(p.queuedItems()).isZero();
+    p.shutdown(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void splitLogsAndMetricsKeepEveryItem() {
+    ResourceLogs rl = TestData.resourceLogs(23);
+    List<ResourceLogs> parts = SignalOps.LOGS.split(rl, 10);
+    assertThat(parts).extracting(SignalOps.LOGS::count).containsExactly(10L, 10L, 3L);
+    assertThat(parts).allSatisfy(r -> assertThat(r.getResource()).isEqualTo(rl.getResource()));
+    ExportLogsServiceRequest joined = (ExportLogsServiceRequest) SignalOps.LOGS.assemble(parts);
+    assertThat(joined.getResourceLogsList().stream().flatMap(r -> r.getScopeLogs(0).getLogRecordsList().stream()).toList())
+        .isEqualTo(rl.getScopeLogs(0).getLogRecordsList());
+
+    ResourceMetrics rm = TestData.resourceMetrics(12); // gauge with 12 points + histogram with 1
+    assertThat(SignalOps.METRICS.count(rm)).isEqualTo(13);
+    List<ResourceMetrics> mparts = SignalOps.METRICS.split(rm, 5);
+    // metric granularity: the 12-point gauge stays whole, the histogram goes to the next piece
+    assertThat(mparts).extracting(SignalOps.METRICS::count).containsExactly(12L, 1L);
+    ExportMetricsServiceRequest mj = (ExportMetricsServiceRequest) SignalOps.METRICS.assemble(mparts);
+    assertThat(SignalOps.items(mj)).isEqualTo(13);
+
+    ResourceSpans rs = TestData.resourceSpans(4);
+    assertThat(SignalOps.TRACES.split(rs, 4)).containsExactly(rs);
+  }
+
+  @Test
+  void retryPolicyBackoffJitterCapAndBudget() {
+    ExporterConfig.Retry r = new ExporterConfig.Retry();
+    r.initialInterval = Duration.ofSeconds(1);
+    r.maxInterval = Duration.ofSeconds(5);
+    r.multiplier = 2;
+    r.maxElapsedTime = Duration.ofSeconds(60);
+    RetryPolicy mid = new RetryPolicy(r, () -> 0.5); // jitter factor 1.0
+    assertThat(List.of(mid.backoff(1), mid.backoff(2), mid.backoff(3), mid.backoff(4), mid.backoff(10)))
+        .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    assertThat(new RetryPolicy(r, () -> 0.0).backoff(1)).isEqualTo(Duration.ofMillis(500));
+    assertThat(new RetryPolicy(r, () -> 0.99).backoff(4)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(mid.next(1, Duration.ofSeconds(20), 0)).isEqualTo(Duration.ofSeconds(20));
+    assertThat(mid.next(1, null, Duration.ofSeconds(59).toNanos())).isEqualTo(Duration.ofSeconds(1));
+    assertThat(mid.next(1, null, Duration.ofMillis(59_500).toNanos())).isNull();
+    assertThat(mid.next(1, Duration.ofSeconds(30), Duration.ofSeconds(31).toNanos())).isNull();
+    r.maxElapsedTime = Duration.ZERO;
+    assertThat(new RetryPolicy(r, () -> 0.5).next(100, null, Long.MAX_VALUE / 2)).isEqualTo(Duration.ofSeconds(5));
+    r.enabled = false;
+    assertThat(new RetryPolicy(r, () -> 0.5).next(1, null, 0)).isNull();
+  }
+
+  @Test
+  void throttledLogAggregatesIntoOneLinePerInterval() {
+    TestTime t = new TestTime();
+    List<String> lines = new ArrayList<>();
+    ThrottledLog log = new ThrottledLog("dropped", Duration.ofSeconds(10), t, lines::add, true);
+    log.record("traces/non_retryable", 5, "grpc INVALID_ARGUMENT");
+    for (int i = 0; i < 100; i++) {
+      log.record("traces/non_retryable", 2, "grpc INVALID_ARGUMENT");
+    }
+    log.record("logs/queue_full", 7, "queue full");
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0)).contains("traces/non_retryable=5");
+    t.nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+    log.flush(false);
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(1)).contains("logs/queue_full=7", "traces/non_retryable=200", "207 items in 101 requests", "last error: queue full");
+    log.flush(true);
+    assertThat(lines).hasSize(2); // nothing new to report
+  }
+
+  @Test
+  void offersRaceShutdownWithoutLosingCount() throws Exception {
+    ExporterConfig c = cfg();
+    c.queue.capacityItems = 1_000_000;
+    FakeExporter fake = new FakeExporter();
+    ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
+    p.start();
+    AtomicInteger offered = new AtomicInteger();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      Thread th = new Thread(() -> {
+        for (int i = 0; i < 300; i++) {
+          p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
+          offered.incrementAndGet();
+        }
+      });
+      threads.add(th);
+      th.start();
+    }
+    await().until(() -> offered.get() > 100);
+    p.shutdown(Duration.ofSeconds(10));
+    for (Thread th : threads) {
+      th.join();
+    }
+    // every offered item is exported or counted as refused at shutdown, none vanishes
+    assertThat(metrics.exported(Signal.TRACES) + metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(1200);
+    assertThat(p.queuedItems()).isZero();
+  }
+}
