@@ -10,7 +10,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.util.NamedThreadFactory;
@@ -113,6 +115,16 @@ public final class Telemetry implements Component {
       pushing = null;
       otlp = null;
     }
+    // two binder names that `promtool check metrics` flags: process_cpu_time_ns_total (an
+    // abbreviated unit; process_cpu_usage stays) and system_cpu_count (a _count suffix on a gauge)
+    registry.config()
+        .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
+        .meterFilter(new MeterFilter() {
+          @Override
+          public Meter.Id map(Meter.Id id) {
+            return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+          }
+        });
     pipelineMetrics = new MicrometerPipelineMetrics(registry);
     streamMetrics = new StreamMetrics(registry, config, exemplars);
     if (config.jvmMetrics) {
