@@ -139,7 +139,7 @@ public final class Main {
         cfg.telemetry.prometheus.enabled ? cfg.telemetry.prometheus.endpoint : "off",
         cfg.service.health.enabled ? cfg.service.health.endpoint : "off",
         cfg.exporter.type.equals("file") ? "file " + cfg.exporter.file.path : cfg.exporter.type + " " + cfg.exporter.otlp.endpoint);
-    Signals.install(service);
+    Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
     service.awaitStopped();
     return 0;
   }

@@ -1,5 +1,6 @@
 package dev.streamfold.app;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,11 @@ final class Signals {
 
   private Signals() {}
 
-  static void install(Service service) {
+  /**
+   * @param bound how long an orderly shutdown may take (accept grace + drain timeout); past it
+   *     (plus a margin) the process exits anyway
+   */
+  static void install(Service service, Duration bound) {
     AtomicInteger count = new AtomicInteger();
     for (String name : new String[] {"TERM", "INT"}) {
       try {
@@ -26,6 +31,19 @@ final class Signals {
           }
           Thread t = new Thread(service::stop, "streamfold-shutdown");
           t.start();
+          Thread watchdog = new Thread(() -> {
+            try {
+              t.join(bound.plusSeconds(5).toMillis());
+            } catch (InterruptedException e) {
+              return;
+            }
+            if (t.isAlive()) {
+              log.error("shutdown did not finish within {}: exiting", bound.plusSeconds(5));
+              Runtime.getRuntime().halt(0);
+            }
+          }, "streamfold-shutdown-watchdog");
+          watchdog.setDaemon(true);
+          watchdog.start();
         });
       } catch (IllegalArgumentException e) {
         log.debug("cannot handle SIG{}: {}", name, e.getMessage());
