@@ -78,7 +78,7 @@ public final class StreamWindow implements Ingress, Component {
     this.maxPending = maxPendingItems;
     this.tickNanos = settings.tickNanos();
     metrics.gauge("streamfold.window.open_streams", "Streams open in the window", this::openStreams);
-    metrics.gauge("streamfold.window.memory", "Estimated heap held by open streams", this::memoryBytes, "unit", "bytes");
+    metrics.gauge("streamfold.window.memory.bytes", "Estimated heap held by open streams, bytes", this::memoryBytes);
     metrics.gauge("streamfold.window.pending", "Items admitted and not yet processed by the window", pending::get);
     metrics.gauge("streamfold.buffered", "Units received and not yet passed, condensed or dropped", () -> buffered(Unit.SPAN), "unit", Unit.SPAN.label());
     metrics.gauge("streamfold.buffered", "Units received and not yet passed, condensed or dropped", () -> buffered(Unit.SPAN_EVENT), "unit", Unit.SPAN_EVENT.label());
