@@ -61,15 +61,15 @@ public record Summary(
     double burrTotal = num(a, ev, "stream.total_time_ms");
     long iterations = cnt(a, ev, "stream.iteration_count");
 
-    double qwenTtft = Attributes.number(a, "ttft_ms");
-    double qwenSampling = Attributes.number(a, "sampling_ms");
-    double setup = Attributes.number(a, "request_setup_ms");
+    double qwenTtft = num(a, null, "ttft_ms");
+    double qwenSampling = num(a, null, "sampling_ms");
+    double setup = num(a, null, "request_setup_ms");
 
-    double vercelFirst = Attributes.number(a, "ai.response.msToFirstChunk");
-    double vercelFinish = Attributes.number(a, "ai.response.msToFinish");
-    double semconvTtfcS = Attributes.number(a, "gen_ai.response.time_to_first_chunk");
+    double vercelFirst = num(a, null, "ai.response.msToFirstChunk");
+    double vercelFinish = num(a, null, "ai.response.msToFinish");
+    double semconvTtfcS = num(a, null, "gen_ai.response.time_to_first_chunk");
     // AI SDK 7's semconv integration records the client metric's value on the span (seconds)
-    double clientTtfcS = Attributes.number(a, "gen_ai.client.operation.time_to_first_chunk");
+    double clientTtfcS = num(a, null, "gen_ai.client.operation.time_to_first_chunk");
 
     double ttft = firstFinite(burrFirst, qwenTtft, vercelFirst, semconvTtfcS * 1000.0, clientTtfcS * 1000.0);
     double sampling = qwenSampling;
@@ -94,12 +94,16 @@ public record Summary(
         present);
   }
 
+  /**
+   * A producer's time value: finite and not negative, else absent (NaN). NaN, infinities and
+   * negative durations from the data never reach a derived attribute.
+   */
   private static double num(List<KeyValue> a, List<KeyValue> ev, String key) {
     double v = Attributes.number(a, key);
     if (Double.isNaN(v) && ev != null) {
       v = Attributes.number(ev, key);
     }
-    return Double.isFinite(v) ? v : Double.NaN;
+    return Double.isFinite(v) && v >= 0 ? v : Double.NaN;
   }
 
   private static long cnt(List<KeyValue> a, List<KeyValue> ev, String key) {

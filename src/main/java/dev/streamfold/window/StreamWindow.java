@@ -69,7 +69,7 @@ public final class StreamWindow implements Ingress, Component {
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
-      shards[i] = new WindowShard(i, n, settings, new Recognizer(cfg.rules), out, metrics, listener, clock);
+      shards[i] = new WindowShard(i, n, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock);
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
@@ -170,7 +170,9 @@ public final class StreamWindow implements Ingress, Component {
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
-    if (!out.canAdmit(items)) {
+    // what is admitted but not yet processed may all be forwarded: count it against the export
+    // queue too, or concurrent requests could all pass and overflow it
+    if (!out.canAdmit(pending.get() + items)) {
       return IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     long now = pending.addAndGet(items);

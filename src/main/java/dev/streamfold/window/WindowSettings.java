@@ -17,17 +17,29 @@ record WindowSettings(
     long tickNanos) {
 
   static WindowSettings of(WindowConfig c, int shards) {
+    return of(c, shards, 0);
+  }
+
+  /**
+   * Settings of shard {@code index}: bounds are split so that the shards' shares add up to the
+   * configured bound exactly (the first {@code bound % shards} shards get one more).
+   */
+  static WindowSettings of(WindowConfig c, int shards, int index) {
     return new WindowSettings(
         c.finalizeGrace.toNanos(),
         c.idleTimeout.toNanos(),
         c.maxStreamAge.toNanos(),
-        Math.max(1, (c.maxOpenStreams + shards - 1) / shards),
-        Math.max(1, c.memoryBudgetMib * 1024 * 1024 / shards),
+        Math.max(1, share(c.maxOpenStreams, shards, index)),
+        Math.max(1, share(c.memoryBudgetMib * 1024 * 1024, shards, index)),
         c.maxChunksPerStream,
         c.chunkSpans.equals("keep"),
         c.lateChunks.equals("drop"),
-        Math.max(0, (c.recentlyClosed.maxKeys + shards - 1) / shards),
+        share(c.recentlyClosed.maxKeys, shards, index),
         c.recentlyClosed.ttl.toNanos(),
         c.tick.toNanos());
+  }
+
+  static long share(long total, int shards, int index) {
+    return total / shards + (index < total % shards ? 1 : 0);
   }
 }
