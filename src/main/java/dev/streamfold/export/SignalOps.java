@@ -1,5 +1,6 @@
 package dev.streamfold.export;
 
+import dev.streamfold.otlp.Items;
 import com.google.protobuf.Message;
 import dev.streamfold.pipeline.Signal;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -148,7 +149,7 @@ abstract class SignalOps<R extends Message> {
           long n = 0;
           for (ScopeMetrics s : r.getScopeMetricsList()) {
             for (Metric m : s.getMetricsList()) {
-              n += points(m);
+              n += Items.dataPoints(m);
             }
           }
           return n;
@@ -162,7 +163,7 @@ abstract class SignalOps<R extends Message> {
           for (ScopeMetrics sm : r.getScopeMetricsList()) {
             ScopeMetrics.Builder cs = sm.toBuilder().clearMetrics();
             for (Metric m : sm.getMetricsList()) {
-              long p = points(m);
+              long p = Items.dataPoints(m);
               if (n > 0 && n + p > max) {
                 if (cs.getMetricsCount() > 0) {
                   cur.addScopeMetrics(cs.build());
@@ -190,18 +191,6 @@ abstract class SignalOps<R extends Message> {
           return ExportMetricsServiceRequest.newBuilder().addAllResourceMetrics(resources).build();
         }
       };
-
-  /** Data points of one metric; a metric without data counts as 0. */
-  static long points(Metric m) {
-    return switch (m.getDataCase()) {
-      case GAUGE -> m.getGauge().getDataPointsCount();
-      case SUM -> m.getSum().getDataPointsCount();
-      case HISTOGRAM -> m.getHistogram().getDataPointsCount();
-      case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
-      case SUMMARY -> m.getSummary().getDataPointsCount();
-      case DATA_NOT_SET -> 0;
-    };
-  }
 
   static long items(ExportMetricsServiceRequest request) {
     return METRICS.count(request.getResourceMetricsList());

@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.otlp.Items;
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
@@ -10,9 +11,6 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -140,36 +138,7 @@ final class OtlpValidator {
 
   /** Metrics pass through unchanged; only their data points are counted. */
   Result<ExportMetricsServiceRequest> metrics(ExportMetricsServiceRequest request) {
-    return new Result<>(request, dataPoints(request), 0, 0, "");
-  }
-
-  static long dataPoints(ExportMetricsServiceRequest request) {
-    long n = 0;
-    for (ResourceMetrics rm : request.getResourceMetricsList()) {
-      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-        for (Metric m : sm.getMetricsList()) {
-          n += dataPoints(m);
-        }
-      }
-    }
-    return n;
-  }
-
-  private static int dataPoints(Metric m) {
-    switch (m.getDataCase()) {
-      case GAUGE:
-        return m.getGauge().getDataPointsCount();
-      case SUM:
-        return m.getSum().getDataPointsCount();
-      case HISTOGRAM:
-        return m.getHistogram().getDataPointsCount();
-      case EXPONENTIAL_HISTOGRAM:
-        return m.getExponentialHistogram().getDataPointsCount();
-      case SUMMARY:
-        return m.getSummary().getDataPointsCount();
-      default:
-        return 0;
-    }
+    return new Result<>(request, Items.dataPoints(request.getResourceMetricsList()), 0, 0, "");
   }
 
   /** Spans in a request, valid or not. */

@@ -2,6 +2,7 @@ package dev.streamfold.window;
 
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
+import dev.streamfold.otlp.Items;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.IngestResult;
@@ -14,9 +15,6 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -151,7 +149,7 @@ public final class StreamWindow implements Ingress, Component {
 
   @Override
   public IngestResult metrics(ExportMetricsServiceRequest request) {
-    long points = points(request);
+    long points = Items.dataPoints(request.getResourceMetricsList());
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
@@ -188,26 +186,6 @@ public final class StreamWindow implements Ingress, Component {
     for (Worker worker : workers) {
       worker.queue.add(w);
     }
-  }
-
-  static long points(ExportMetricsServiceRequest request) {
-    long points = 0;
-    for (ResourceMetrics rm : request.getResourceMetricsList()) {
-      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-        for (Metric m : sm.getMetricsList()) {
-          points +=
-              switch (m.getDataCase()) {
-                case GAUGE -> m.getGauge().getDataPointsCount();
-                case SUM -> m.getSum().getDataPointsCount();
-                case HISTOGRAM -> m.getHistogram().getDataPointsCount();
-                case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
-                case SUMMARY -> m.getSummary().getDataPointsCount();
-                default -> 0;
-              };
-        }
-      }
-    }
-    return points;
   }
 
   // ---------------------------------------------------------------- observation

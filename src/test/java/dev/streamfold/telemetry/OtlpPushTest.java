@@ -285,7 +285,7 @@ class OtlpPushTest {
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
         assertThat(sm.getScope().getName()).isEqualTo("dev.streamfold");
         for (Metric m : sm.getMetricsList()) {
-          points += DownstreamMetricsSender.dataPoints(m);
+          points += dev.streamfold.otlp.Items.dataPoints(m);
         }
       }
     }
