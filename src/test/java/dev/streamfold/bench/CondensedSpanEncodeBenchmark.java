@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Condensed span encoding: the stream span as received (8 attributes) plus the derived
- * {@code llm_stream.*} / semconv attributes of SPEC 2 (25 in all), built with the protobuf
+ * {@code llm_stream.*} / semconv attributes of SPEC 2 (26 in all), built with the protobuf
  * builder and serialized, as the window emits and the exporter writes it once per stream.
  */
 @State(Scope.Thread)
