@@ -186,12 +186,22 @@ public final class Derivations {
 
   /** Chunk spans sorted by start; sum of max(0, next.start - prev.end) over consecutive pairs. */
   static long consumerNanos(long[] starts, long[] ends, int count) {
+    boolean sorted = true;
+    for (int i = 1; i < count && sorted; i++) {
+      sorted = starts[i] >= starts[i - 1];
+    }
+    long sum = 0;
+    if (sorted) { // the common case: chunk spans arrive in order
+      for (int i = 1; i < count; i++) {
+        sum += Math.max(0, starts[i] - ends[i - 1]);
+      }
+      return sum;
+    }
     Integer[] order = new Integer[count];
     for (int i = 0; i < count; i++) {
       order[i] = i;
     }
     Arrays.sort(order, (a, b) -> Long.compare(starts[a], starts[b]));
-    long sum = 0;
     for (int i = 1; i < count; i++) {
       sum += Math.max(0, starts[order[i]] - ends[order[i - 1]]);
     }

@@ -78,7 +78,7 @@ final class StreamState {
   long add(byte kind, long time, long start, long id, int delta) {
     long grown = 0;
     if (n == times.length) {
-      int cap = Math.max(8, n + (n >> 1));
+      int cap = Math.max(16, n + (n >> 1));
       grown += (long) (cap - n) * (8 + 8 + 1);
       times = Arrays.copyOf(times, cap);
       ids = Arrays.copyOf(ids, cap);

@@ -237,19 +237,19 @@ final class WindowShard {
       for (StreamState t = byTrace.get(lo); t != null; t = t.traceNext) {
         if (t.key.traceHi == hi && t.key.traceLo == lo && t.hasChunkSpan(parent)) {
           metrics.reparented(true, 1);
-          metrics.passed(Unit.SPAN, 1);
-          metrics.passed(Unit.SPAN_EVENT, events);
+          accPassedSpans++;
+          accPassedEvents += events;
           return s.toBuilder().setParentSpanId(Ids.spanIdBytes(t.key.streamId)).build();
         }
       }
     }
-    metrics.passed(Unit.SPAN, 1);
-    metrics.passed(Unit.SPAN_EVENT, events);
+    accPassedSpans++;
+    accPassedEvents += events;
     return s;
   }
 
   private Span onChunkSpan(Span s, Resource resource, long hi, long lo, long streamId, long spanId, int events, long now) {
-    metrics.chunks(InputShape.CHUNK_SPANS.label(), 1);
+    accChunkSpans++;
     probe.set(hi, lo, streamId);
     StreamState st = open.get(probe);
     if (st == null && recent.containsKey(probe)) {
@@ -259,8 +259,8 @@ final class WindowShard {
         metrics.dropped(Unit.SPAN_EVENT, Reasons.LATE_CHUNK, events);
         return null;
       }
-      metrics.passed(Unit.SPAN, 1);
-      metrics.passed(Unit.SPAN_EVENT, events);
+      accPassedSpans++;
+      accPassedEvents += events;
       return s.toBuilder().addAttributes(Attributes.of("llm_stream.late", true)).build();
     }
     if (st == null) {
@@ -290,8 +290,8 @@ final class WindowShard {
     }
     enforceMemory(st, now);
     if (cfg.keepChunks()) {
-      metrics.passed(Unit.SPAN, 1);
-      metrics.passed(Unit.SPAN_EVENT, events);
+      accPassedSpans++;
+      accPassedEvents += events;
       return s;
     }
     return null;
@@ -311,7 +311,7 @@ final class WindowShard {
     for (int i = 0; i < events; i++) {
       Span.Event e = s.getEvents(i);
       if (chunkEvents > 0 && rec.isChunkEvent(e)) {
-        metrics.chunks(InputShape.CHUNK_EVENTS.label(), 1);
+        accChunkEvents++;
         long target = streamIdOverride(e.getAttributesList());
         StreamState dest = st;
         if (target != 0 && target != st.key.streamId) {
@@ -414,7 +414,7 @@ final class WindowShard {
       if (streamId != 0) {
         long hi = Ids.traceHi(r.getTraceId());
         long lo = Ids.traceLo(r.getTraceId());
-        metrics.chunks(InputShape.CHUNK_LOGS.label(), 1);
+        accChunkLogs++;
         probe.set(hi, lo, streamId);
         StreamState st = open.get(probe);
         if (st == null && recent.containsKey(probe)) {
@@ -423,7 +423,7 @@ final class WindowShard {
             metrics.dropped(Unit.LOG_RECORD, Reasons.LATE_CHUNK, 1);
             return null;
           }
-          metrics.passed(Unit.LOG_RECORD, 1);
+          accPassedLogs++;
           return r.toBuilder().addAttributes(Attributes.of("llm_stream.late", true)).build();
         }
         if (st == null) {
@@ -447,13 +447,13 @@ final class WindowShard {
         }
         enforceMemory(st, now);
         if (cfg.keepChunks()) {
-          metrics.passed(Unit.LOG_RECORD, 1);
+          accPassedLogs++;
           return r;
         }
         return null;
       }
     }
-    metrics.passed(Unit.LOG_RECORD, 1);
+    accPassedLogs++;
     return r;
   }
 
@@ -825,7 +825,32 @@ final class WindowShard {
     emittedCount++;
   }
 
+  // per-item counts, added up on the shard thread and flushed once per request
+  private long accChunkSpans;
+  private long accChunkEvents;
+  private long accChunkLogs;
+  private long accPassedSpans;
+  private long accPassedEvents;
+  private long accPassedLogs;
+
+  private void flushCounts() {
+    if (accChunkSpans > 0) {
+      metrics.chunks(InputShape.CHUNK_SPANS.label(), accChunkSpans);
+    }
+    if (accChunkEvents > 0) {
+      metrics.chunks(InputShape.CHUNK_EVENTS.label(), accChunkEvents);
+    }
+    if (accChunkLogs > 0) {
+      metrics.chunks(InputShape.CHUNK_LOGS.label(), accChunkLogs);
+    }
+    metrics.passed(Unit.SPAN, accPassedSpans);
+    metrics.passed(Unit.SPAN_EVENT, accPassedEvents);
+    metrics.passed(Unit.LOG_RECORD, accPassedLogs);
+    accChunkSpans = accChunkEvents = accChunkLogs = accPassedSpans = accPassedEvents = accPassedLogs = 0;
+  }
+
   private void flushEmitted() {
+    flushCounts();
     if (emittedCount > 0) {
       out.offerSpans(new ArrayList<>(emitted), emittedCount);
       emitted.clear();
