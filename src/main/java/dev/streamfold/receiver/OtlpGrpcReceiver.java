@@ -336,13 +336,43 @@ public final class OtlpGrpcReceiver implements Component {
     @Override
     public Payload parse(InputStream stream) {
       try (stream) {
-        return new Payload(stream.readAllBytes(), null);
+        return new Payload(readFully(stream), null);
       } catch (io.grpc.StatusRuntimeException e) {
         return new Payload(null, e.getStatus());
       } catch (IOException | RuntimeException e) {
         return new Payload(null, Status.INVALID_ARGUMENT.withDescription("cannot read message: " + e.getClass().getSimpleName()));
       }
     }
+  }
+
+  /**
+   * Reads a message. grpc's message streams know their length: read into an array of exactly
+   * that size (readAllBytes would copy through growing buffers).
+   */
+  static byte[] readFully(InputStream stream) throws IOException {
+    if (stream instanceof io.grpc.KnownLength) {
+      int n = stream.available();
+      byte[] b = new byte[n];
+      int off = 0;
+      while (off < n) {
+        int r = stream.read(b, off, n - off);
+        if (r < 0) {
+          return java.util.Arrays.copyOf(b, off);
+        }
+        off += r;
+      }
+      int extra = stream.read();
+      if (extra < 0) {
+        return b;
+      }
+      // longer than announced: read the rest too
+      byte[] rest = stream.readAllBytes();
+      byte[] all = java.util.Arrays.copyOf(b, n + 1 + rest.length);
+      all[n] = (byte) extra;
+      System.arraycopy(rest, 0, all, n + 1, rest.length);
+      return all;
+    }
+    return stream.readAllBytes();
   }
 
   /** Rejects calls without the right bearer token before anything is decoded. */
