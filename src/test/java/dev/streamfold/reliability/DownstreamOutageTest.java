@@ -81,4 +81,31 @@ class DownstreamOutageTest {
         w.sentSpans(), w.streams, w.chunks, w.plain, w.requests().size(), w.expectedSpans(), found,
         downstream.attempts(), downstream.failedAnswers(), outageMs));
   }
+
+  @Test
+  void anOutageLongerThanTheRetryBudgetDropsAndCountsWhatWasQueued() throws Exception {
+    client.close();
+    service.stop();
+    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    cfg.exporter.retry.maxElapsedTime = Duration.ofMillis(300);
+    service = new Service(cfg, clock);
+    service.start();
+    client = new Harness.GrpcClient(service.grpcPort());
+    downstream.stop();
+    Workload w = new Workload(7, 10, 3, 50, 10);
+    for (ExportTraceServiceRequest r : w.requests()) {
+      client.traces(r);
+    }
+    assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
+    clock.advance(Duration.ofSeconds(3));
+    assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
+    await().atMost(Duration.ofSeconds(20)).until(() ->
+        Harness.scrape(service).count("streamfold_export_failed_total", "reason", "retries_exhausted", "signal", "traces") == w.expectedSpans());
+    assertThat(service.downstream().queuedItems()).isZero();
+    downstream.restart();
+    assertThat(downstream.spans()).isEmpty();
+    Harness.summary("downstream-outage-past-retry-budget", String.format(
+        "max_elapsed_time=300 ms, downstream down: expected=%d spans, delivered=0, export_failed_total{reason=retries_exhausted}=%d, queue empty",
+        w.expectedSpans(), w.expectedSpans()));
+  }
 }
