@@ -99,6 +99,9 @@ class BackpressureTest {
         }
         refused.add(r);
       }
+      // one request at a time through the window: concurrent admission can overshoot the queue
+      // (see the disabled concurrentClientsBurstingIntoAFullQueueLoseNothing)
+      assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
     }
     assertThat(firstRefusal).as("the receiver pushed back").isNotNull();
     assertThat(firstRefusal.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
