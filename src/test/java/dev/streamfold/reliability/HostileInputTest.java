@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -173,11 +172,6 @@ class HostileInputTest {
   }
 
   @Test
-  @Disabled("bug: derive.Summary.of does not check finiteness of qwen-code sampling_ms (nor of the Vercel "
-      + "ai.response.msToFinish - ai.response.msToFirstChunk difference), unlike the Burr and TTFT values it filters "
-      + "with Double.isFinite: a shape D span with sampling_ms=+Inf (or msToFinish=+Inf) is emitted with "
-      + "llm_stream.sampling_ms=Infinity. SPEC 6: NaN/Inf must be rejected or passed with a counted reason, and a derived "
-      + "figure should never be non-finite. Fix: treat non-finite producer values as absent (as num() does).")
   void nonFiniteProducerSummaryValuesNeverReachTheDerivedAttributes() throws Exception {
     start(cfg -> {});
     ByteString trace = Otlp.trace(307);
@@ -286,11 +280,6 @@ class HostileInputTest {
   }
 
   @Test
-  @Disabled("bug: with window.shards > 1 the bound max_open_streams is split per shard rounding up "
-      + "(window.WindowSettings.of: ceil(max_open_streams / shards)), so up to shards - 1 streams more than the configured "
-      + "bound are held: max_open_streams=101 with 2 shards holds 102 open streams after a flood (SPEC 3: max_open_streams "
-      + "is the bound). Same rounding for recently_closed.max_keys. Fix: give the first (max % shards) shards one more and "
-      + "the rest floor(max / shards), or enforce the total across shards.")
   void aFloodOfNewStreamsNeverHoldsMoreThanAnOddMaxOpenStreams() throws Exception {
     flood(101);
   }
