@@ -15,6 +15,7 @@
 #   SERVER_JAVA_OPTS ["-Xms2g -Xmx2g"]  JVM options of the server under test (a, b, c alike)
 #   HEAP_JAVA_OPTS ["-Xms4g -Xmx4g"]    JVM options of streamfold in the heap test
 #   FINALIZE_GRACE [2s]  window.finalize_grace of streamfold
+#   SHARDS [0]  window.shards of streamfold (0 = cores / 2)
 #   ONLY ["a b c delay heap"]  which parts to run
 #   BASE_PORT [first free of 24317, 25317, ...]  ports BASE..BASE+4 (sink, sink stats, server, prometheus, health)
 #   STREAMFOLD_CMD ["java {java_opts} -jar target/streamfold.jar --config {config}"]
@@ -33,6 +34,7 @@ LOADGEN_ARGS=${LOADGEN_ARGS:---shape A --connections 1 --in-flight 16 --chunks-p
 SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:--Xms2g -Xmx2g}
 HEAP_JAVA_OPTS=${HEAP_JAVA_OPTS:--Xms4g -Xmx4g}
 FINALIZE_GRACE=${FINALIZE_GRACE:-2s}
+SHARDS=${SHARDS:-0}
 ONLY=${ONLY:-a b c delay heap}
 DEFAULT_STREAMFOLD_CMD='java {java_opts} -jar target/streamfold.jar --config {config}'
 STREAMFOLD_CMD=${STREAMFOLD_CMD:-$DEFAULT_STREAMFOLD_CMD}
@@ -117,6 +119,7 @@ receivers:
       enabled: false
 window:
   finalize_grace: $FINALIZE_GRACE
+  shards: $SHARDS
   idle_timeout: $2
   max_stream_age: $3
   max_open_streams: $4

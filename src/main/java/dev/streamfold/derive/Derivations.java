@@ -197,15 +197,41 @@ public final class Derivations {
       }
       return sum;
     }
-    Integer[] order = new Integer[count];
+    int[] order = new int[count];
     for (int i = 0; i < count; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, (a, b) -> Long.compare(starts[a], starts[b]));
+    mergeSortByKey(order, new int[count], 0, count, starts);
     for (int i = 1; i < count; i++) {
       sum += Math.max(0, starts[order[i]] - ends[order[i - 1]]);
     }
     return sum;
+  }
+
+  /** Stable merge sort of indices by {@code key[index]}, without boxing. */
+  private static void mergeSortByKey(int[] a, int[] tmp, int from, int to, long[] key) {
+    if (to - from < 2) {
+      return;
+    }
+    int mid = (from + to) >>> 1;
+    mergeSortByKey(a, tmp, from, mid, key);
+    mergeSortByKey(a, tmp, mid, to, key);
+    if (key[a[mid - 1]] <= key[a[mid]]) {
+      return;
+    }
+    int i = from;
+    int j = mid;
+    int k = from;
+    while (i < mid && j < to) {
+      tmp[k++] = key[a[j]] < key[a[i]] ? a[j++] : a[i++];
+    }
+    while (i < mid) {
+      tmp[k++] = a[i++];
+    }
+    while (j < to) {
+      tmp[k++] = a[j++];
+    }
+    System.arraycopy(tmp, from, a, from, to - from);
   }
 
   static double ms(long nanos) {

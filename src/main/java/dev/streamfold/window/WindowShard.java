@@ -251,7 +251,7 @@ final class WindowShard {
   private Span onChunkSpan(Span s, Resource resource, long hi, long lo, long streamId, long spanId, int events, long now) {
     accChunkSpans++;
     probe.set(hi, lo, streamId);
-    StreamState st = open.get(probe);
+    StreamState st = lookup(hi, lo, streamId);
     if (st == null && recent.containsKey(probe)) {
       metrics.lateChunks(1);
       if (cfg.dropLate()) {
@@ -304,8 +304,7 @@ final class WindowShard {
     st.streamResource = resource;
     st.streamScope = scope;
     st.firstChunkLabels = null;
-    int size = s.getSerializedSize();
-    st.streamSpanBytes = 3 * size;
+    st.streamSpanBytes = heldSpanBytes(s);
     bytes += st.streamSpanBytes;
     int events = s.getEventsCount();
     for (int i = 0; i < events; i++) {
@@ -348,6 +347,18 @@ final class WindowShard {
     st.graceDeadline = now + cfg.graceNanos();
     grace.append(st);
     enforceMemory(st, now);
+  }
+
+  /**
+   * Estimated heap of a held span: a fixed cost per attribute and event instead of
+   * getSerializedSize(), which walks every string (it was the window thread's top cost).
+   */
+  static int heldSpanBytes(Span s) {
+    int n = 400 + 96 * s.getAttributesCount() + 48 * s.getLinksCount() + s.getName().length();
+    for (int i = 0, e = s.getEventsCount(); i < e; i++) {
+      n += 96 + 96 * s.getEvents(i).getAttributesCount();
+    }
+    return n;
   }
 
   // ---------------------------------------------------------------- logs
@@ -458,6 +469,22 @@ final class WindowShard {
   }
 
   // ---------------------------------------------------------------- state
+
+  /** The last stream a chunk went to: chunks of one stream usually arrive together. */
+  private StreamState lastStream;
+
+  /** Open stream for a key, trying the last one first; {@link #probe} must hold the key. */
+  private StreamState lookup(long hi, long lo, long streamId) {
+    StreamState last = lastStream;
+    if (last != null && last.key.streamId == streamId && last.key.traceLo == lo && last.key.traceHi == hi) {
+      return last;
+    }
+    StreamState st = open.get(probe);
+    if (st != null) {
+      lastStream = st;
+    }
+    return st;
+  }
 
   private StreamState create(long hi, long lo, long streamId, Resource resource, long now) {
     while (open.size() >= cfg.maxOpenStreams() && lru.head() != null) {
@@ -595,6 +622,9 @@ final class WindowShard {
   }
 
   private void close(StreamState st, EndReason reason, long now) {
+    if (lastStream == st) {
+      lastStream = null;
+    }
     open.remove(st.key);
     lru.remove(st);
     age.remove(st);
