@@ -160,13 +160,6 @@ final class Condenser {
     return "_OTHER";
   }
 
-  /** Whether a chunk carries label attributes worth keeping for a stream without a stream span. */
-  static boolean hasLabelAttributes(Span s) {
-    List<KeyValue> a = s.getAttributesList();
-    return Attributes.has(a, "gen_ai.request.model") || Attributes.has(a, "gen_ai.provider.name")
-        || Attributes.has(a, "gen_ai.system") || Attributes.has(a, "gen_ai.operation.name");
-  }
-
   private static void put(List<KeyValue> a, String key, Double v) {
     if (v != null) {
       a.add(Attributes.of(key, v));

@@ -36,12 +36,8 @@ final class Recognizer {
     return list.stream().map(Rule::new).toArray(Rule[]::new);
   }
 
-  boolean isChunkSpan(Span s) {
-    List<KeyValue> attrs = s.getAttributesList();
-    return isChunkSpan(s, Attributes.isTrue(Attributes.find(attrs, IS_CHUNK)));
-  }
 
-  /** As {@link #isChunkSpan(Span)} when the caller already read {@code llm_stream.is_chunk}. */
+  /** Whether a span is a chunk span: {@code llm_stream.is_chunk} (read by the caller) or a chunk-span rule. */
   boolean isChunkSpan(Span s, boolean isChunkAttribute) {
     return isChunkAttribute || any(chunkSpans, s.getName(), "", s.getAttributesList());
   }

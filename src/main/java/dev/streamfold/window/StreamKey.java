@@ -24,9 +24,6 @@ final class StreamKey {
     return this;
   }
 
-  StreamKey copy() {
-    return new StreamKey(traceHi, traceLo, streamId);
-  }
 
   @Override
   public boolean equals(Object o) {

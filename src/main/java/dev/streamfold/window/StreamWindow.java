@@ -63,7 +63,6 @@ public final class StreamWindow implements Ingress, Component {
   public StreamWindow(
       WindowConfig cfg, long maxPendingItems, Downstream out, PipelineMetrics metrics, StreamListener listener, Clock clock) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-    WindowSettings settings = WindowSettings.of(cfg, n);
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
@@ -74,7 +73,7 @@ public final class StreamWindow implements Ingress, Component {
     this.metrics = metrics;
     this.clock = clock;
     this.maxPending = maxPendingItems;
-    this.tickNanos = settings.tickNanos();
+    this.tickNanos = cfg.tick.toNanos();
     metrics.gauge("streamfold.window.open_streams", "Streams open in the window", this::openStreams);
     metrics.gauge("streamfold.window.memory.bytes", "Estimated heap held by open streams, bytes", this::memoryBytes);
     metrics.gauge("streamfold.window.pending", "Items admitted and not yet processed by the window", pending::get);

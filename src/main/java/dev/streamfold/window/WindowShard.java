@@ -33,7 +33,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -914,10 +913,5 @@ final class WindowShard {
   /** For tests: number of recently closed keys remembered. */
   int recentlyClosed() {
     return recent.size();
-  }
-
-  /** For tests and gauges on the owner thread. */
-  Map<StreamKey, StreamState> openView() {
-    return open;
   }
 }
