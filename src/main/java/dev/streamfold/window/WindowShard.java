@@ -58,7 +58,7 @@ final class WindowShard {
   private final Clock clock;
   private final SplittableRandom random;
 
-  private final HashMap<StreamKey, StreamState> open = new HashMap<>();
+  private final StreamTable open = new StreamTable();
   private final HashMap<Long, StreamState> byTrace = new HashMap<>();
   private final StreamList lru = new StreamList(0);
   private final StreamList age = new StreamList(1);
@@ -197,7 +197,8 @@ final class WindowShard {
       }
     }
 
-    StreamState st = open.get(probe.set(hi, lo, spanId));
+    probe.set(hi, lo, spanId);
+    StreamState st = open.get(hi, lo, spanId);
     if (st != null) {
       if (st.streamSpan != null) {
         metrics.dropped(Unit.SPAN, Reasons.DUPLICATE_STREAM_SPAN, 1);
@@ -313,7 +314,7 @@ final class WindowShard {
         long target = streamIdOverride(e.getAttributesList());
         StreamState dest = st;
         if (target != 0 && target != st.key.streamId) {
-          dest = open.get(probe.set(st.key.traceHi, st.key.traceLo, target));
+          dest = open.get(st.key.traceHi, st.key.traceLo, target);
           if (dest == null) {
             dest = create(st.key.traceHi, st.key.traceLo, target, resource, now);
           }
@@ -426,7 +427,7 @@ final class WindowShard {
         long lo = Ids.traceLo(r.getTraceId());
         accChunkLogs++;
         probe.set(hi, lo, streamId);
-        StreamState st = open.get(probe);
+        StreamState st = open.get(hi, lo, streamId);
         if (st == null && recent.containsKey(probe)) {
           metrics.lateChunks(1);
           if (cfg.dropLate()) {
@@ -472,13 +473,13 @@ final class WindowShard {
   /** The last stream a chunk went to: chunks of one stream usually arrive together. */
   private StreamState lastStream;
 
-  /** Open stream for a key, trying the last one first; {@link #probe} must hold the key. */
+  /** Open stream for a key, trying the last one first. */
   private StreamState lookup(long hi, long lo, long streamId) {
     StreamState last = lastStream;
     if (last != null && last.key.streamId == streamId && last.key.traceLo == lo && last.key.traceHi == hi) {
       return last;
     }
-    StreamState st = open.get(probe);
+    StreamState st = open.get(hi, lo, streamId);
     if (st != null) {
       lastStream = st;
     }
@@ -492,7 +493,7 @@ final class WindowShard {
     StreamKey key = new StreamKey(hi, lo, streamId);
     StreamState st = new StreamState(key, now);
     st.firstResource = resource;
-    open.put(key, st);
+    open.put(st);
     StreamState headOfTrace = byTrace.put(lo, st);
     st.traceNext = headOfTrace;
     lru.append(st);
@@ -624,7 +625,7 @@ final class WindowShard {
     if (lastStream == st) {
       lastStream = null;
     }
-    open.remove(st.key);
+    open.remove(st.key.traceHi, st.key.traceLo, st.key.streamId);
     lru.remove(st);
     age.remove(st);
     grace.remove(st);
