@@ -1,5 +1,6 @@
 package dev.streamfold.app;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,7 +46,7 @@ class AuthEndToEndTest {
     downstream = new FakeCollector();
     Path tokenFile = dir.resolve("token");
     Files.writeString(tokenFile, TOKEN + "\n");
-    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
     cfg.receivers.otlp.auth.bearerTokenFile = tokenFile.toString();
     service = new Service(cfg, new ManualClock());
     service.start();

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -43,7 +44,7 @@ class BackpressureTest {
   void start() throws Exception {
     downstream = new FakeCollector();
     clock = new ManualClock();
-    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
     cfg.exporter.queue.capacityItems = 200; // admission stops at 180 (admission_reserve 0.1)
     cfg.exporter.batch.maxSize = 20;
     cfg.exporter.queue.consumers = 2;

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,7 +30,7 @@ class DownstreamOutageTest {
   void start() throws Exception {
     downstream = new FakeCollector();
     clock = new ManualClock();
-    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
     cfg.exporter.retry.maxElapsedTime = Duration.ofMinutes(5);
     service = new Service(cfg, clock);
     service.start();
@@ -86,7 +87,7 @@ class DownstreamOutageTest {
   void anOutageLongerThanTheRetryBudgetDropsAndCountsWhatWasQueued() throws Exception {
     client.close();
     service.stop();
-    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
     cfg.exporter.retry.maxElapsedTime = Duration.ofMillis(300);
     service = new Service(cfg, clock);
     service.start();

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -41,7 +42,7 @@ class DownstreamStatusTest {
   void start() throws Exception {
     downstream = new FakeCollector();
     clock = new ManualClock();
-    service = new Service(Harness.config(downstream.endpoint()), clock);
+    service = new Service(TestServices.config(downstream.endpoint()), clock);
     service.start();
     client = new Harness.GrpcClient(service.grpcPort());
   }

@@ -2,7 +2,6 @@ package dev.streamfold.reliability;
 
 import com.google.protobuf.ByteString;
 import dev.streamfold.app.Service;
-import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.otlp.Attributes;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -30,26 +29,6 @@ final class Harness {
   static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
 
   private Harness() {}
-
-  /** A service config with every port ephemeral on loopback, fast batching and retry, no accept grace. */
-  static StreamfoldConfig config(String downstreamGrpcEndpoint) {
-    StreamfoldConfig c = new StreamfoldConfig();
-    c.receivers.otlp.grpc.endpoint = "127.0.0.1:0";
-    c.receivers.otlp.http.endpoint = "127.0.0.1:0";
-    c.telemetry.prometheus.endpoint = "127.0.0.1:0";
-    c.service.health.endpoint = "127.0.0.1:0";
-    c.service.shutdown.acceptGrace = Duration.ZERO;
-    c.service.shutdown.timeout = Duration.ofSeconds(5);
-    c.window.shards = 2;
-    c.window.tick = Duration.ofMillis(5);
-    c.exporter.type = "otlp_grpc";
-    c.exporter.otlp.endpoint = downstreamGrpcEndpoint;
-    c.exporter.otlp.compression = "none";
-    c.exporter.batch.timeout = Duration.ofMillis(20);
-    c.exporter.retry.initialInterval = Duration.ofMillis(20);
-    c.exporter.retry.maxInterval = Duration.ofMillis(100);
-    return c;
-  }
 
   /** Prints the one-line summary docs/RELIABILITY.md quotes. */
   static void summary(String fault, String details) {

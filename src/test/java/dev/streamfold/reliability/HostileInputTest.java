@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -46,7 +47,7 @@ class HostileInputTest {
   void start(Consumer<StreamfoldConfig> tweak) throws Exception {
     downstream = new FakeCollector();
     clock = new ManualClock();
-    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
     tweak.accept(cfg);
     service = new Service(cfg, clock);
     service.start();

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,7 +46,7 @@ class PersistentQueueRestartTest {
   }
 
   StreamfoldConfig config() {
-    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
     cfg.exporter.queue.persistent.enabled = true;
     cfg.exporter.queue.persistent.directory = dir.toString();
     cfg.service.shutdown.timeout = Duration.ofSeconds(1);

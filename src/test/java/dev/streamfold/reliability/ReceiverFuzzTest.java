@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -97,7 +98,7 @@ class ReceiverFuzzTest {
   void start() throws Exception {
     downstream = new FakeCollector();
     clock = new ManualClock();
-    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
     cfg.receivers.otlp.grpc.threads = 2;
     cfg.receivers.otlp.http.threads = 4;
     service = new Service(cfg, clock);

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,7 +46,7 @@ class ShutdownTest {
   void stopEmitsOpenStreamsAndDeliversWhatWasAcceptedDuringTheGrace() throws Exception {
     downstream = new FakeCollector();
     ManualClock clock = new ManualClock(); // never advanced: no stream closes on its own
-    StreamfoldConfig cfg = Harness.config(downstream.endpoint());
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
     cfg.service.shutdown.acceptGrace = Duration.ofMillis(500);
     cfg.service.shutdown.timeout = Duration.ofSeconds(5);
     service = new Service(cfg, clock);

@@ -1,13 +1,13 @@
-package dev.streamfold.app;
+package dev.streamfold.testing;
 
 import dev.streamfold.config.StreamfoldConfig;
 import java.time.Duration;
 
 /** Configs for in-process service tests: every port ephemeral on loopback, no accept grace. */
-final class TestServices {
+public final class TestServices {
   private TestServices() {}
 
-  static StreamfoldConfig config(String downstreamGrpcEndpoint) {
+  public static StreamfoldConfig config(String downstreamGrpcEndpoint) {
     StreamfoldConfig c = new StreamfoldConfig();
     c.receivers.otlp.grpc.endpoint = "127.0.0.1:0";
     c.receivers.otlp.http.endpoint = "127.0.0.1:0";
