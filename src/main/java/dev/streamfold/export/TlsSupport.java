@@ -1,27 +1,18 @@
 package dev.streamfold.export;
 
+import dev.streamfold.tls.Pem;
 import dev.streamfold.config.TlsConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.InvalidKeySpecException;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -38,8 +29,6 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * and host name. Stateless.
  */
 final class TlsSupport {
-  private static final Pattern PEM =
-      Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
   private TlsSupport() {}
 
@@ -56,7 +45,7 @@ final class TlsSupport {
     if (tls.caFile.isEmpty()) {
       return null;
     }
-    Collection<? extends Certificate> certs = readCertificates(Path.of(tls.caFile));
+    Collection<? extends Certificate> certs = Pem.certificates(Path.of(tls.caFile));
     if (certs.isEmpty()) {
       throw new GeneralSecurityException("no certificate in ca_file " + tls.caFile);
     }
@@ -76,11 +65,11 @@ final class TlsSupport {
     if (tls.certFile.isEmpty()) {
       return null;
     }
-    List<Certificate> chain = new ArrayList<>(readCertificates(Path.of(tls.certFile)));
+    List<Certificate> chain = new ArrayList<>(Pem.certificates(Path.of(tls.certFile)));
     if (chain.isEmpty()) {
       throw new GeneralSecurityException("no certificate in cert_file " + tls.certFile);
     }
-    PrivateKey key = readPrivateKey(Path.of(tls.keyFile));
+    PrivateKey key = Pem.privateKey(Path.of(tls.keyFile));
     char[] pw = new char[0];
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
@@ -96,73 +85,9 @@ final class TlsSupport {
     return ctx;
   }
 
-  static Collection<? extends Certificate> readCertificates(Path file) throws IOException, GeneralSecurityException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return CertificateFactory.getInstance("X.509").generateCertificates(in);
-    }
-  }
 
-  static PrivateKey readPrivateKey(Path file) throws IOException, GeneralSecurityException {
-    String text = Files.readString(file, StandardCharsets.US_ASCII);
-    Matcher m = PEM.matcher(text);
-    while (m.find()) {
-      String type = m.group(1);
-      byte[] der = Base64.getMimeDecoder().decode(m.group(2).getBytes(StandardCharsets.US_ASCII));
-      if (type.equals("PRIVATE KEY")) {
-        return pkcs8(der);
-      }
-      if (type.equals("RSA PRIVATE KEY")) {
-        return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(wrapPkcs1Rsa(der)));
-      }
-    }
-    throw new GeneralSecurityException(
-        "key_file " + file + ": no PEM 'PRIVATE KEY' (PKCS#8) or 'RSA PRIVATE KEY' block found");
-  }
 
-  private static PrivateKey pkcs8(byte[] der) throws GeneralSecurityException {
-    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-    GeneralSecurityException last = null;
-    for (String alg : new String[] {"RSA", "EC", "Ed25519", "Ed448"}) {
-      try {
-        return KeyFactory.getInstance(alg).generatePrivate(spec);
-      } catch (InvalidKeySpecException e) {
-        last = e;
-      }
-    }
-    throw new GeneralSecurityException("unsupported private key algorithm", last);
-  }
 
-  /** PKCS#1 RSAPrivateKey inside a PKCS#8 PrivateKeyInfo (version 0, rsaEncryption, NULL params). */
-  private static byte[] wrapPkcs1Rsa(byte[] pkcs1) {
-    byte[] algId = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-    byte[] version = {0x02, 0x01, 0x00};
-    byte[] octet = der(0x04, pkcs1);
-    byte[] body = new byte[version.length + algId.length + octet.length];
-    System.arraycopy(version, 0, body, 0, version.length);
-    System.arraycopy(algId, 0, body, version.length, algId.length);
-    System.arraycopy(octet, 0, body, version.length + algId.length, octet.length);
-    return der(0x30, body);
-  }
-
-  private static byte[] der(int tag, byte[] content) {
-    int len = content.length;
-    byte[] lenBytes;
-    if (len < 0x80) {
-      lenBytes = new byte[] {(byte) len};
-    } else {
-      int n = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
-      lenBytes = new byte[n + 1];
-      lenBytes[0] = (byte) (0x80 | n);
-      for (int i = 0; i < n; i++) {
-        lenBytes[n - i] = (byte) (len >>> (8 * i));
-      }
-    }
-    byte[] out = new byte[1 + lenBytes.length + len];
-    out[0] = (byte) tag;
-    System.arraycopy(lenBytes, 0, out, 1, lenBytes.length);
-    System.arraycopy(content, 0, out, 1 + lenBytes.length, len);
-    return out;
-  }
 
   /** Accepts every server certificate and host name ({@code insecure_skip_verify}). */
   private static final class TrustAll extends X509ExtendedTrustManager {

@@ -169,7 +169,7 @@ class TlsExportTest {
     if (trustClient) {
       KeyStore ts = KeyStore.getInstance("PKCS12");
       ts.load(null, null);
-      ts.setCertificateEntry("client", TlsSupport.readCertificates(client.cert().toPath()).iterator().next());
+      ts.setCertificateEntry("client", dev.streamfold.tls.Pem.certificates(client.cert().toPath()).iterator().next());
       tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ts);
     }
@@ -219,9 +219,9 @@ class TlsExportTest {
     byte[] pkcs1 = Arrays.copyOfRange(pkcs8, 26, pkcs8.length); // PrivateKeyInfo header of a 2048-bit RSA key
     Path f = dir.resolve("rsa1.key");
     Files.writeString(f, pem("RSA PRIVATE KEY", pkcs1));
-    assertThat(TlsSupport.readPrivateKey(f)).isEqualTo(kp.getPrivate());
+    assertThat(dev.streamfold.tls.Pem.privateKey(f)).isEqualTo(kp.getPrivate());
     Path f8 = dir.resolve("rsa8.key");
     Files.writeString(f8, "junk before\n" + pem("PRIVATE KEY", pkcs8));
-    assertThat(TlsSupport.readPrivateKey(f8)).isEqualTo(kp.getPrivate());
+    assertThat(dev.streamfold.tls.Pem.privateKey(f8)).isEqualTo(kp.getPrivate());
   }
 }
