@@ -21,13 +21,11 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -265,7 +263,7 @@ class OtlpPushTest {
   void downstreamSenderOffersResourceMetricsCountedInDataPoints() throws Exception {
     List<List<ResourceMetrics>> offered = new ArrayList<>();
     List<Integer> items = new ArrayList<>();
-    Downstream downstream = new FakeDownstream() {
+    Downstream downstream = new dev.streamfold.testing.DiscardingDownstream() {
       @Override
       public boolean offerMetrics(List<ResourceMetrics> metrics, int n) {
         offered.add(metrics);
@@ -290,41 +288,5 @@ class OtlpPushTest {
       }
     }
     assertThat(items.get(0)).isEqualTo(points).isGreaterThan(10);
-  }
-
-  /** Accepts everything, holds nothing. */
-  private static class FakeDownstream implements Downstream {
-    @Override
-    public boolean offerSpans(List<ResourceSpans> spans, int items) {
-      return true;
-    }
-
-    @Override
-    public boolean offerLogs(List<ResourceLogs> logs, int items) {
-      return true;
-    }
-
-    @Override
-    public boolean offerMetrics(List<ResourceMetrics> metrics, int items) {
-      return true;
-    }
-
-    @Override
-    public boolean canAdmit(long items) {
-      return true;
-    }
-
-    @Override
-    public long queuedItems() {
-      return 0;
-    }
-
-    @Override
-    public long capacityItems() {
-      return 1;
-    }
-
-    @Override
-    public void shutdown(Duration timeout) {}
   }
 }

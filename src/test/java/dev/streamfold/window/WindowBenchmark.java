@@ -12,9 +12,6 @@ import dev.streamfold.telemetry.PipelineMetrics;
 import dev.streamfold.testing.ManualClock;
 import dev.streamfold.testing.Otlp;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,42 +53,6 @@ public class WindowBenchmark {
   int next;
   StreamFacts facts;
 
-  /** A Downstream that drops everything (the cost under test is the window's). */
-  static final class Discard implements dev.streamfold.pipeline.Downstream {
-    @Override
-    public boolean offerSpans(List<ResourceSpans> spans, int items) {
-      return true;
-    }
-
-    @Override
-    public boolean offerLogs(List<ResourceLogs> logs, int items) {
-      return true;
-    }
-
-    @Override
-    public boolean offerMetrics(List<ResourceMetrics> metrics, int items) {
-      return true;
-    }
-
-    @Override
-    public boolean canAdmit(long items) {
-      return true;
-    }
-
-    @Override
-    public long queuedItems() {
-      return 0;
-    }
-
-    @Override
-    public long capacityItems() {
-      return Long.MAX_VALUE;
-    }
-
-    @Override
-    public void shutdown(Duration timeout) {}
-  }
-
   @Setup
   public void setup() {
     requests = new ExportTraceServiceRequest[POOL];
@@ -116,7 +77,7 @@ public class WindowBenchmark {
     WindowConfig cfg = new WindowConfig();
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     clock = new ManualClock();
-    shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), new Discard(), PipelineMetrics.NOOP,
+    shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), new dev.streamfold.testing.DiscardingDownstream(), PipelineMetrics.NOOP,
         StreamListener.NOOP, clock);
     long[] times = new long[100];
     long[] starts = new long[100];
