@@ -167,15 +167,17 @@ public final class StreamWindow implements Ingress, Component {
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
-    // what is admitted but not yet processed may all be forwarded: count it against the export
-    // queue too, or concurrent requests could all pass and overflow it
-    if (!out.canAdmit(pending.get() + items)) {
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
-    }
+    // reserve first, then check: what is admitted but not yet processed may all be forwarded,
+    // so it counts against the export queue too, and concurrent requests see each other's
+    // reservations (checking before reserving let two requests pass on the same room)
     long now = pending.addAndGet(items);
     if (now > maxPending && now != items) {
       pending.addAndGet(-items);
       return IngestResult.refused(RETRY_AFTER, "window ingress is full");
+    }
+    if (!out.canAdmit(now)) {
+      pending.addAndGet(-items);
+      return IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     return null;
   }
