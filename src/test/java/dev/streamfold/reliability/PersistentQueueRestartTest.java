@@ -127,7 +127,9 @@ class PersistentQueueRestartTest {
     assertThat(seenBefore).isPositive();
     assertThat(downstream.spans()).isEmpty();
 
-    downstream.release(); // the old calls were cancelled: nothing counts as delivered
+    // the old calls were cancelled: once the server has seen that, nothing of them counts as delivered
+    await().atMost(Duration.ofSeconds(10)).until(downstream::allHeldCancelled);
+    downstream.release();
     ManualClock clock2 = new ManualClock();
     second = new Service(cfg, clock2);
     second.start();

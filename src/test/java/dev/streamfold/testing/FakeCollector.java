@@ -78,6 +78,7 @@ public final class FakeCollector implements AutoCloseable {
   private final ConcurrentLinkedDeque<Answer> script = new ConcurrentLinkedDeque<>();
   private volatile Answer defaultAnswer = Answer.ok();
   private final List<Runnable> held = new ArrayList<>();
+  private final List<ServerCallStreamObserver<?>> heldCalls = new ArrayList<>(); // guarded by held
   private boolean hold; // guarded by held
   private final int port;
   private volatile Server server;
@@ -153,6 +154,7 @@ public final class FakeCollector implements AutoCloseable {
     synchronized (held) {
       if (hold) {
         held.add(r);
+        heldCalls.add(call);
         return;
       }
     }
@@ -205,8 +207,19 @@ public final class FakeCollector implements AutoCloseable {
       hold = false;
       todo = new ArrayList<>(held);
       held.clear();
+      heldCalls.clear();
     }
     todo.forEach(Runnable::run);
+  }
+
+  /**
+   * Whether every held call has been cancelled by its caller, as seen by this server (a client's
+   * cancellation reaches the server asynchronously).
+   */
+  public boolean allHeldCancelled() {
+    synchronized (held) {
+      return heldCalls.stream().allMatch(ServerCallStreamObserver::isCancelled);
+    }
   }
 
   public int heldCount() {
