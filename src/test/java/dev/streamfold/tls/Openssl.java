@@ -10,15 +10,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Makes keys and certificates with the {@code openssl} CLI in one directory, as an operator would. */
-final class Openssl {
+public final class Openssl {
   final Path dir;
 
-  Openssl(Path dir) {
+  public Openssl(Path dir) {
     this.dir = dir;
   }
 
   /** Runs {@code openssl args...} in the directory; fails with its output. */
-  void run(String... args) throws IOException, InterruptedException {
+  public void run(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add("openssl");
     cmd.addAll(List.of(args));

@@ -15,17 +15,28 @@ import org.junit.jupiter.api.io.TempDir;
 class ReloadTest {
   @TempDir Path dir;
 
-  @Test
-  void newHandshakesSeeTheNewCertificateAndEstablishedConnectionsStay() throws Exception {
+  /** A CA and two leaves signed by it, "first" in place as tls.crt / tls.key. */
+  private Openssl twoLeaves() throws Exception {
     Openssl ssl = new Openssl(dir);
     ssl.ca("ca", null);
     ssl.leaf("first", "ca");
     ssl.leaf("second", "ca");
     ssl.replace("first.pem", "tls.crt");
     ssl.replace("first.key", "tls.key");
+    return ssl;
+  }
+
+  private TlsConfig servedFromTlsCrt() {
     TlsConfig cfg = new TlsConfig();
     cfg.certFile = dir.resolve("tls.crt").toString();
     cfg.keyFile = dir.resolve("tls.key").toString();
+    return cfg;
+  }
+
+  @Test
+  void newHandshakesSeeTheNewCertificateAndEstablishedConnectionsStay() throws Exception {
+    Openssl ssl = twoLeaves();
+    TlsConfig cfg = servedFromTlsCrt();
     ReloadingTrustManager trust = TlsFiles.trustManager(dir.resolve("ca.pem").toString());
 
     try (Handshakes server = new Handshakes(TlsFiles.keyManager(cfg))) {
@@ -44,15 +55,8 @@ class ReloadTest {
 
   @Test
   void aHalfDoneRotationKeepsServingThePreviousPairUntilTheKeyArrives() throws Exception {
-    Openssl ssl = new Openssl(dir);
-    ssl.ca("ca", null);
-    ssl.leaf("first", "ca");
-    ssl.leaf("second", "ca");
-    ssl.replace("first.pem", "tls.crt");
-    ssl.replace("first.key", "tls.key");
-    TlsConfig cfg = new TlsConfig();
-    cfg.certFile = dir.resolve("tls.crt").toString();
-    cfg.keyFile = dir.resolve("tls.key").toString();
+    Openssl ssl = twoLeaves();
+    TlsConfig cfg = servedFromTlsCrt();
     ReloadingKeyManager km = TlsFiles.keyManager(cfg);
 
     ssl.replace("second.pem", "tls.crt"); // the key is still first's
