@@ -40,7 +40,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
-import java.time.Clock;
+import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -90,12 +90,8 @@ public final class OtlpGrpcReceiver implements Component {
   private HealthStatusManager health;
   private boolean stopped;
 
-  public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
-    this(cfg, ingress, metrics, Clock.systemUTC());
-  }
-
   /** @param clock used by validation to reject timestamps too far in the future */
-  OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
+  public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
     this.rootCfg = cfg;
     this.cfg = cfg.grpc;
     this.metrics = metrics;

@@ -24,7 +24,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.time.Clock;
+import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,12 +72,8 @@ public final class OtlpHttpReceiver implements Component {
   private volatile HttpServer server;
   private BoundedExecutor executor;
 
-  public OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
-    this(cfg, ingress, metrics, Clock.systemUTC());
-  }
-
   /** @param clock used by validation to reject timestamps too far in the future */
-  OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
+  public OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
     this.rootCfg = cfg;
     this.cfg = cfg.http;
     this.metrics = metrics;

@@ -15,7 +15,7 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.time.Clock;
+import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -164,7 +164,7 @@ final class OtlpValidator {
   }
 
   private long futureLimitNanos() {
-    long nowMillis = clock.millis();
+    long nowMillis = clock.epochMillis();
     return Math.multiplyExact(nowMillis, 1_000_000L) + MAX_FUTURE.toNanos();
   }
 

@@ -1,5 +1,6 @@
 package dev.streamfold.window;
 
+import dev.streamfold.time.Clock;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.otlp.Items;

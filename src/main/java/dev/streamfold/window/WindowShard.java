@@ -1,5 +1,6 @@
 package dev.streamfold.window;
 
+import dev.streamfold.time.Clock;
 import com.google.protobuf.ByteString;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.derive.Derivations;

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.testing.CountingMetrics;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.RecordingDownstream;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import dev.streamfold.derive.StreamFacts;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.derive.Summary;
 import dev.streamfold.telemetry.PipelineMetrics;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.Otlp;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;

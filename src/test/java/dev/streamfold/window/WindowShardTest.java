@@ -7,7 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.testing.CountingMetrics;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.RecordingDownstream;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
