@@ -52,7 +52,6 @@ final class WindowShard {
   private static final int SHAPE_SPANS = StreamState.KIND_SPAN;
 
   private final int index;
-  private final int shards;
   private final WindowSettings cfg;
   private final Recognizer rec;
   private final Downstream out;
@@ -98,7 +97,6 @@ final class WindowShard {
 
   WindowShard(
       int index,
-      int shards,
       WindowSettings cfg,
       Recognizer rec,
       Downstream out,
@@ -106,7 +104,6 @@ final class WindowShard {
       StreamListener listener,
       Clock clock) {
     this.index = index;
-    this.shards = shards;
     this.cfg = cfg;
     this.rec = rec;
     this.out = out;
@@ -121,16 +118,12 @@ final class WindowShard {
   void onTraces(ExportTraceServiceRequest req) {
     long now = clock.nanos();
     Regroup.Result<ResourceSpans> kept = Regroup.map(OtlpSignal.TRACES, req.getResourceSpansList(),
-        (rs, ss, span) -> mine(span.getTraceId()) ? onSpan(span, rs.getResource(), ss.getScope(), now) : null);
+        (rs, ss, span) -> onSpan(span, rs.getResource(), ss.getScope(), now));
     if (kept.units(0) > 0) {
       out.offerSpans(kept.groups(0), (int) kept.units(0));
     }
     flushEmitted();
     publish();
-  }
-
-  private boolean mine(ByteString traceId) {
-    return shards == 1 || Ids.shardOf(Ids.traceHi(traceId), Ids.traceLo(traceId), shards) == index;
   }
 
   /** Handles one span; returns the span to pass through (possibly modified) or null. */
@@ -328,7 +321,7 @@ final class WindowShard {
   void onLogs(ExportLogsServiceRequest req) {
     long now = clock.nanos();
     Regroup.Result<ResourceLogs> kept = Regroup.map(OtlpSignal.LOGS, req.getResourceLogsList(),
-        (rl, sl, r) -> mine(r.getTraceId()) ? onLog(r, rl.getResource(), now) : null);
+        (rl, sl, r) -> onLog(r, rl.getResource(), now));
     if (kept.units(0) > 0) {
       out.offerLogs(kept.groups(0), (int) kept.units(0));
     }
