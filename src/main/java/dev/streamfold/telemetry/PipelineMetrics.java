@@ -55,6 +55,14 @@ public interface PipelineMetrics {
    */
   void gauge(String name, String description, DoubleSupplier value, String... tags);
 
+  /**
+   * Registers a monotonic counter read at scrape / push time (exposed with {@code _total});
+   * implementations without counters fall back to a gauge.
+   */
+  default void counter(String name, String description, DoubleSupplier value, String... tags) {
+    gauge(name, description, value, tags);
+  }
+
   PipelineMetrics NOOP =
       new PipelineMetrics() {
         @Override

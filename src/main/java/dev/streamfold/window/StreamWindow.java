@@ -338,6 +338,9 @@ public final class StreamWindow implements Ingress, Component {
             nextTick = now + tickNanos;
           }
         } catch (RuntimeException | Error e) {
+          if (e instanceof VirtualMachineError vme) {
+            throw vme; // out of memory: FatalErrorHandler ends the process, never a half-dead shard
+          }
           if (w != null) {
             metrics.dropped(Unit.SPAN, Reasons.INTERNAL_ERROR, w.spans);
             metrics.dropped(Unit.SPAN_EVENT, Reasons.INTERNAL_ERROR, w.events);
