@@ -306,6 +306,9 @@ public final class StreamWindow implements Ingress, Component {
             nextTick = now + tickNanos;
           }
         } catch (RuntimeException | Error e) {
+          if (e instanceof VirtualMachineError vme) {
+            throw vme; // out of memory: FatalErrorHandler ends the process, never a half-dead shard
+          }
           if (w != null && w.signal != null) {
             metrics.dropped(w.signal.unit(), Reasons.INTERNAL_ERROR, w.units);
             if (w.signal.extraUnit() != null) {
