@@ -5,8 +5,8 @@ import dev.streamfold.config.ConfigLoader;
 import dev.streamfold.config.ConfigPrinter;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.telemetry.BuildInfo;
+import dev.streamfold.time.Clock;
 import dev.streamfold.tls.TlsFiles;
-import dev.streamfold.window.Clock;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -163,6 +163,7 @@ public final class Main {
     Logger log = LoggerFactory.getLogger(Main.class);
 
     Service service = new Service(cfg, Clock.SYSTEM);
+    FatalErrorHandler fatal = FatalErrorHandler.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
     try {
       service.start();
     } catch (Exception e) {
@@ -182,6 +183,6 @@ public final class Main {
         next -> LogSetup.apply(next.service.logLevel, next.service.logFormat));
     Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout), reload::reload);
     service.awaitStopped();
-    return 0;
+    return fatal.exitCode();
   }
 }

@@ -1,7 +1,7 @@
 package dev.streamfold.telemetry;
 
 /**
- * Reason label values used with {@link PipelineMetrics}. The lists {@link #REFUSED},
+ * Reason label values used with {@link ReceiverMetrics}, {@link WindowMetrics} and {@link ExportMetrics}. The lists {@link #REFUSED},
  * {@link #DROPPED} and {@link #EXPORT_FAILED} are the values every signal / unit shows at 0 from
  * start-up, so {@code rate()} and {@code increase()} see the first event.
  */
