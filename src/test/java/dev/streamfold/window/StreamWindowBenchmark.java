@@ -3,7 +3,7 @@ package dev.streamfold.window;
 import com.google.protobuf.ByteString;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.WindowMetrics;
 import dev.streamfold.testing.DiscardingDownstream;
 import dev.streamfold.testing.Otlp;
 import dev.streamfold.time.Clock;
@@ -79,7 +79,7 @@ public class StreamWindowBenchmark {
     cfg.shards = shards;
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     cfg.recentlyClosed.ttl = Duration.ofSeconds(1);
-    window = new StreamWindow(cfg, 1_000_000_000L, new DiscardingDownstream(), PipelineMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM);
+    window = new StreamWindow(cfg, 1_000_000_000L, new DiscardingDownstream(), WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM);
     window.start();
   }
 
