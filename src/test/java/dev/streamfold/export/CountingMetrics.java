@@ -44,6 +44,11 @@ final class CountingMetrics implements PipelineMetrics {
     return get("partial/" + s.label());
   }
 
+  /** The export queue size gauge. */
+  long queued() {
+    return (long) gauge(ExportPipeline.QUEUE_SIZE_GAUGE);
+  }
+
   double gauge(String name) {
     return gauges.get(name).getAsDouble();
   }

@@ -3,6 +3,7 @@ package dev.streamfold.export;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ class ExportThroughputBenchmark {
     long t0 = System.nanoTime();
     int refused = 0;
     for (int i = 0; i < spans; i++) {
-      while (!p.canAdmit(1)) {
+      while (p.check(0, 1) != Admission.Verdict.ADMIT) {
         Thread.onSpinWait();
       }
       if (!p.offerSpans(List.of(one), 1)) {

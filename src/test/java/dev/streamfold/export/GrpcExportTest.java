@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
+import dev.streamfold.time.ManualClock;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -14,7 +16,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -31,7 +32,7 @@ class GrpcExportTest {
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final CountingMetrics metrics = new CountingMetrics();
-  private final TestTime time = new TestTime();
+  private final ManualClock time = new ManualClock();
 
   @AfterEach
   void tearDown() throws Exception {
@@ -49,7 +50,7 @@ class GrpcExportTest {
   private ExportPipeline start(ExporterConfig cfg, boolean fakeTime) throws Exception {
     ExportPipeline.Builder b = ExportPipeline.builder(cfg, metrics);
     if (fakeTime) {
-      b.sleeper(time).ticker(time);
+      b.clock(time);
     }
     ExportPipeline p = b.build();
     p.start();
@@ -88,7 +89,7 @@ class GrpcExportTest {
     });
     await().until(() -> metrics.exported(Signal.METRICS) == 5 && metrics.exported(Signal.LOGS) == 2 && metrics.exported(Signal.TRACES) == 3);
     assertThat(metrics.failedTotal()).isZero();
-    assertThat(p.queuedItems()).isZero();
+    assertThat(metrics.queued()).isZero();
   }
 
   @Test
@@ -130,15 +131,15 @@ class GrpcExportTest {
       await().until(() -> metrics.exported(Signal.TRACES) == 2);
       assertThat(server.traces).hasSize(2);
       assertThat(server.traces.get(1)).isEqualTo(server.traces.get(0));
-      assertThat(time.sleeps).hasSize(1);
+      assertThat(time.sleeps()).hasSize(1);
       assertThat(metrics.failedTotal()).isZero();
     } else {
       await().until(() -> metrics.failed(Signal.TRACES, Reasons.NON_RETRYABLE) == 2);
       assertThat(server.traces).hasSize(1);
-      assertThat(time.sleeps).isEmpty();
+      assertThat(time.sleeps()).isEmpty();
       assertThat(metrics.exported(Signal.TRACES)).isZero();
     }
-    await().until(() -> p.queuedItems() == 0);
+    await().until(() -> metrics.queued() == 0);
   }
 
   @Test
@@ -149,7 +150,7 @@ class GrpcExportTest {
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.exported(Signal.TRACES) == 1);
     assertThat(server.traces).hasSize(2);
-    assertThat(time.sleeps).containsExactly(Duration.ofMillis(2500));
+    assertThat(time.sleeps()).containsExactly(Duration.ofMillis(2500));
   }
 
   @Test
@@ -160,10 +161,10 @@ class GrpcExportTest {
     ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.exported(Signal.TRACES) == 1);
-    assertThat(time.sleeps).hasSize(2);
-    assertThat(time.sleeps.get(0)).isEqualTo(Duration.ofSeconds(7));
+    assertThat(time.sleeps()).hasSize(2);
+    assertThat(time.sleeps().get(0)).isEqualTo(Duration.ofSeconds(7));
     // without a hint: the configured backoff (10 ms initial, jitter 0.5-1.5x, max 50 ms)
-    assertThat(time.sleeps.get(1)).isBetween(Duration.ofMillis(5), Duration.ofMillis(50));
+    assertThat(time.sleeps().get(1)).isBetween(Duration.ofMillis(5), Duration.ofMillis(50));
   }
 
   @Test
@@ -178,13 +179,13 @@ class GrpcExportTest {
     ExportPipeline p = start(cfg, true);
     p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
     await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 3);
-    assertThat(server.traces).hasSize(time.sleeps.size() + 1);
-    assertThat(time.sleeps.size()).isGreaterThan(5);
-    Duration total = time.sleeps.stream().reduce(Duration.ZERO, Duration::plus);
+    assertThat(server.traces).hasSize(time.sleeps().size() + 1);
+    assertThat(time.sleeps().size()).isGreaterThan(5);
+    Duration total = time.sleeps().stream().reduce(Duration.ZERO, Duration::plus);
     assertThat(total).isLessThanOrEqualTo(Duration.ofSeconds(30));
-    assertThat(time.sleeps).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(4)));
+    assertThat(time.sleeps()).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(4)));
     assertThat(metrics.exported(Signal.TRACES)).isZero();
-    assertThat(p.queuedItems()).isZero();
+    assertThat(metrics.queued()).isZero();
   }
 
   @Test
@@ -197,7 +198,7 @@ class GrpcExportTest {
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 1);
     assertThat(server.traces).hasSize(1);
-    assertThat(time.sleeps).isEmpty();
+    assertThat(time.sleeps()).isEmpty();
   }
 
   @Test
@@ -216,7 +217,7 @@ class GrpcExportTest {
     int port = first.port();
     first.close();
     ExporterConfig cfg = Configs.of("otlp_grpc", "127.0.0.1:" + port);
-    RecordingExporter rec = new RecordingExporter(ExportPipeline.createExporter(cfg, Clock.systemUTC()));
+    RecordingExporter rec = new RecordingExporter(Exporters.create(cfg, time));
     ExportPipeline p = ExportPipeline.builder(cfg, metrics).exporter(rec).build();
     p.start();
     closeables.add(() -> p.shutdown(Duration.ofSeconds(5)));
@@ -228,14 +229,14 @@ class GrpcExportTest {
     }
     await().until(() -> rec.count(ExportOutcome.Kind.RETRYABLE) >= 5);
     assertThat(metrics.exported(Signal.TRACES)).isZero();
-    assertThat(p.queuedItems()).isEqualTo(50);
+    assertThat(metrics.queued()).isEqualTo(50);
 
     GrpcTestServer back = new GrpcTestServer(port);
     closeables.add(back);
     await().atMost(Duration.ofSeconds(30)).until(() -> metrics.exported(Signal.TRACES) == 50);
     assertThat(TestData.spanNames(back.allResourceSpans())).containsExactlyInAnyOrderElementsOf(sent);
     assertThat(metrics.failedTotal()).isZero();
-    assertThat(p.queuedItems()).isZero();
+    assertThat(metrics.queued()).isZero();
   }
 
   @Test
@@ -251,14 +252,14 @@ class GrpcExportTest {
 
     List<String> sent = new ArrayList<>();
     int offers = 0;
-    while (p.canAdmit(10) && offers < 50) {
+    while (p.check(0, 10) == Admission.Verdict.ADMIT && offers < 50) {
       ResourceSpans rs = TestData.resourceSpans(10);
       sent.addAll(TestData.spanNameList(List.of(rs)));
       assertThat(p.offerSpans(List.of(rs), 10)).isTrue();
       offers++;
     }
-    assertThat(p.canAdmit(10)).isFalse();
-    assertThat(p.queuedItems()).isEqualTo(90);
+    assertThat(p.check(0, 10)).isEqualTo(Admission.Verdict.RETRY_LATER);
+    assertThat(metrics.queued()).isEqualTo(90);
     assertThat(metrics.gauge(ExportPipeline.QUEUE_SIZE_GAUGE)).isEqualTo(90.0);
     assertThat(metrics.gauge(ExportPipeline.QUEUE_CAPACITY_GAUGE)).isEqualTo(100.0);
     await().until(() -> server.heldCount() == 1); // one request in flight, the rest waits in the queue
@@ -273,8 +274,8 @@ class GrpcExportTest {
 
     server.release();
     await().until(() -> metrics.exported(Signal.TRACES) == 100);
-    assertThat(p.queuedItems()).isZero();
-    assertThat(p.canAdmit(10)).isTrue();
+    assertThat(metrics.queued()).isZero();
+    assertThat(p.check(0, 10)).isEqualTo(Admission.Verdict.ADMIT);
     assertThat(TestData.spanNames(server.allResourceSpans())).containsExactlyInAnyOrderElementsOf(sent);
     assertThat(metrics.failedTotal()).isEqualTo(5);
   }
@@ -350,24 +351,9 @@ class GrpcExportTest {
     p.shutdown(Duration.ofMillis(200));
     assertThat(metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(4);
     assertThat(metrics.failed(Signal.LOGS, Reasons.SHUTDOWN)).isEqualTo(3);
-    assertThat(p.queuedItems()).isZero();
+    assertThat(metrics.queued()).isZero();
     assertThat(p.offerSpans(List.of(TestData.resourceSpans(2)), 2)).isFalse();
     assertThat(metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(6);
-    assertThat(p.canAdmit(1)).isFalse();
-  }
-
-  @Test
-  void exportMetricsRequestSendsEncodedBytesDirectly() throws Exception {
-    GrpcTestServer server = server();
-    ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
-    ExportMetricsServiceRequest req = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(TestData.resourceMetrics(3)).build();
-    ExportOutcome o = p.exportMetricsRequest(req.toByteArray()).get();
-    assertThat(o.isSuccess()).isTrue();
-    assertThat(server.metrics).containsExactly(req);
-    assertThat(metrics.exported(Signal.METRICS)).isEqualTo(4);
-
-    server.script.add(GrpcTestServer.Answer.error(Status.Code.INVALID_ARGUMENT));
-    assertThat(p.exportMetricsRequest(req.toByteArray()).get().kind()).isEqualTo(ExportOutcome.Kind.NON_RETRYABLE);
-    assertThat(metrics.failed(Signal.METRICS, Reasons.NON_RETRYABLE)).isEqualTo(4);
+    assertThat(p.check(0, 1)).isEqualTo(Admission.Verdict.RETRY_LATER);
   }
 }

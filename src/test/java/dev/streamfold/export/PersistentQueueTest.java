@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
 import io.grpc.Status;
@@ -192,18 +193,19 @@ class PersistentQueueTest {
     CountingMetrics m2 = new CountingMetrics();
     try (GrpcTestServer up = new GrpcTestServer()) {
       ExportPipeline second = ExportPipeline.create(persistentConfig(up.endpoint()), m2);
-      assertThat(second.queuedItems()).isEqualTo(54);
+      assertThat(m2.queued()).isEqualTo(54);
       second.start();
       await().until(() -> m2.exported(Signal.TRACES) == 50 && m2.exported(Signal.LOGS) == 4);
       assertThat(TestData.spanNames(up.allResourceSpans())).containsExactlyInAnyOrderElementsOf(sent);
-      await().until(() -> m2.gauge(ExportPipeline.PERSISTENT_BYTES_GAUGE) == 0 && second.queuedItems() == 0);
+      await().until(() -> m2.gauge(ExportPipeline.PERSISTENT_BYTES_GAUGE) == 0 && m2.queued() == 0);
       second.shutdown(Duration.ofSeconds(5));
     }
     assertThat(m2.failedTotal()).isZero();
 
     // a third start finds nothing to replay
-    ExportPipeline third = ExportPipeline.create(persistentConfig("127.0.0.1:1"), new CountingMetrics());
-    assertThat(third.queuedItems()).isZero();
+    CountingMetrics m3 = new CountingMetrics();
+    ExportPipeline third = ExportPipeline.create(persistentConfig("127.0.0.1:1"), m3);
+    assertThat(m3.queued()).isZero();
     third.shutdown(Duration.ofSeconds(1));
   }
 
@@ -258,11 +260,11 @@ class PersistentQueueTest {
       assertThat(accepted).isBetween(15, 21);
       assertThat(m.failed(Signal.TRACES, Reasons.QUEUE_FULL)).isEqualTo(1);
       assertThat(m.gauge(ExportPipeline.PERSISTENT_BYTES_GAUGE)).isLessThanOrEqualTo(1 << 20);
-      assertThat(p.canAdmit(1)).isFalse();
+      assertThat(p.check(0, 1)).isEqualTo(Admission.Verdict.RETRY_LATER);
       server.release();
       final int expected = accepted;
       await().until(() -> m.exported(Signal.TRACES) == expected);
-      await().until(() -> p.canAdmit(1));
+      await().until(() -> p.check(0, 1) == Admission.Verdict.ADMIT);
       p.shutdown(Duration.ofSeconds(5));
     }
   }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
+import dev.streamfold.time.ManualClock;
 import io.grpc.TlsServerCredentials;
 import java.io.File;
 import java.io.InputStream;
@@ -43,7 +44,7 @@ class TlsExportTest {
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final CountingMetrics metrics = new CountingMetrics();
-  private final TestTime time = new TestTime();
+  private final ManualClock time = new ManualClock();
 
   @BeforeAll
   static void certificates() throws Exception {
@@ -89,7 +90,7 @@ class TlsExportTest {
   }
 
   private ExportPipeline start(ExporterConfig cfg) throws Exception {
-    ExportPipeline p = ExportPipeline.builder(cfg, metrics).sleeper(time).ticker(time).build();
+    ExportPipeline p = ExportPipeline.builder(cfg, metrics).clock(time).build();
     p.start();
     closeables.add(() -> p.shutdown(Duration.ofSeconds(5)));
     return p;
