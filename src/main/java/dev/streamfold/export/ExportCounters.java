@@ -1,7 +1,7 @@
 package dev.streamfold.export;
 
 import dev.streamfold.pipeline.Signal;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ExportMetrics;
 import dev.streamfold.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -16,14 +16,14 @@ final class ExportCounters {
   private static final Logger LOG = LoggerFactory.getLogger(ExportCounters.class);
   private static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
 
-  private final PipelineMetrics metrics;
+  private final ExportMetrics metrics;
   private final String exporter;
   private final ThrottledLog dropLog;
   private final ThrottledLog retryLog;
   /** Set by a retryable failure, cleared (with one INFO line) by the next success. */
   private volatile boolean failing;
 
-  ExportCounters(PipelineMetrics metrics, String exporter, Clock clock) {
+  ExportCounters(ExportMetrics metrics, String exporter, Clock clock) {
     this.metrics = metrics;
     this.exporter = exporter;
     this.dropLog = new ThrottledLog("export dropped items", LOG_INTERVAL, clock, LOG::warn, true);

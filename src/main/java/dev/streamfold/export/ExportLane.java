@@ -4,7 +4,7 @@ import com.google.protobuf.Message;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ExportMetrics;
 import dev.streamfold.telemetry.Reasons;
 import dev.streamfold.time.Clock;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
@@ -48,7 +48,7 @@ final class ExportLane {
   private final List<Thread> consumers = new ArrayList<>();
   private long leftOnDisk;
 
-  ExportLane(String name, ExporterConfig cfg, Exporter exporter, PipelineMetrics metrics, Clock clock, DoubleSupplier random)
+  ExportLane(String name, ExporterConfig cfg, Exporter exporter, ExportMetrics metrics, Clock clock, DoubleSupplier random)
       throws IOException {
     this.name = name;
     this.exporter = exporter;

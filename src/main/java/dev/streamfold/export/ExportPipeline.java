@@ -3,7 +3,7 @@ package dev.streamfold.export;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Downstream;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ExportMetrics;
 import dev.streamfold.time.Clock;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -36,7 +36,7 @@ public final class ExportPipeline implements Downstream, Admission {
   private boolean started;
   private boolean stopped;
 
-  private ExportPipeline(List<ExportLane> lanes, PipelineMetrics metrics) {
+  private ExportPipeline(List<ExportLane> lanes, ExportMetrics metrics) {
     this.lanes = List.copyOf(lanes);
     for (ExportLane lane : this.lanes) {
       ExportQueue q = lane.queue();
@@ -49,23 +49,23 @@ public final class ExportPipeline implements Downstream, Admission {
   }
 
   /** An export pipeline for {@code cfg} with the exporter {@code cfg.type} names; call {@link #start()} next. */
-  public static ExportPipeline create(ExporterConfig cfg, PipelineMetrics metrics) throws IOException {
+  public static ExportPipeline create(ExporterConfig cfg, ExportMetrics metrics) throws IOException {
     return builder(cfg, metrics).build();
   }
 
-  public static Builder builder(ExporterConfig cfg, PipelineMetrics metrics) {
+  public static Builder builder(ExporterConfig cfg, ExportMetrics metrics) {
     return new Builder(cfg, metrics);
   }
 
   /** Builds an {@link ExportPipeline}; test seams for the exporter, time and randomness. */
   public static final class Builder {
     private final ExporterConfig cfg;
-    private final PipelineMetrics metrics;
+    private final ExportMetrics metrics;
     private Exporter exporter;
     private Clock clock = Clock.SYSTEM;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
-    private Builder(ExporterConfig cfg, PipelineMetrics metrics) {
+    private Builder(ExporterConfig cfg, ExportMetrics metrics) {
       this.cfg = Objects.requireNonNull(cfg, "cfg");
       this.metrics = Objects.requireNonNull(metrics, "metrics");
     }

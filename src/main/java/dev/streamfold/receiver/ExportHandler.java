@@ -5,7 +5,7 @@ import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ReceiverMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -40,11 +40,11 @@ final class ExportHandler {
   static final String INTERNAL_ERROR = "internal_error";
 
   private final Ingress ingress;
-  private final PipelineMetrics metrics;
+  private final ReceiverMetrics metrics;
   private final OtlpValidator validator;
   private final AtomicLong ingressFailures = new AtomicLong();
 
-  ExportHandler(Ingress ingress, PipelineMetrics metrics, OtlpValidator validator) {
+  ExportHandler(Ingress ingress, ReceiverMetrics metrics, OtlpValidator validator) {
     this.ingress = ingress;
     this.metrics = metrics;
     this.validator = validator;

@@ -13,7 +13,7 @@ import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ReceiverMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.grpc.Status;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -62,7 +62,7 @@ public final class OtlpHttpReceiver implements Component {
 
   private final ReceiverConfig.Http cfg;
   private final ReceiverConfig rootCfg;
-  private final PipelineMetrics metrics;
+  private final ReceiverMetrics metrics;
   private final ExportHandler handler;
   private final int limitBytes;
   private final AtomicLong failures = new AtomicLong();
@@ -73,7 +73,7 @@ public final class OtlpHttpReceiver implements Component {
   private BoundedExecutor executor;
 
   /** @param clock used by validation to reject timestamps too far in the future */
-  public OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
+  public OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, ReceiverMetrics metrics, Clock clock) {
     this.rootCfg = cfg;
     this.cfg = cfg.http;
     this.metrics = metrics;

@@ -10,7 +10,7 @@ import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Unit;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.WindowMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
@@ -50,7 +50,7 @@ public final class StreamWindow implements Ingress, Component {
   private final Worker[] workers;
   private final Downstream out;
   private final Admission admission;
-  private final PipelineMetrics metrics;
+  private final WindowMetrics metrics;
   private final Clock clock;
   private final long maxPending;
   private final long tickNanos;
@@ -64,7 +64,7 @@ public final class StreamWindow implements Ingress, Component {
   private final AtomicLong internalErrors = new AtomicLong();
 
   public StreamWindow(
-      WindowConfig cfg, long maxPendingItems, Downstream out, Admission admission, PipelineMetrics metrics, StreamListener listener, Clock clock) {
+      WindowConfig cfg, long maxPendingItems, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];

@@ -13,7 +13,7 @@ import dev.streamfold.derive.Summary;
 import dev.streamfold.otlp.Attributes;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.Unit;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.WindowMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -54,7 +54,7 @@ final class WindowShard {
   private final WindowSettings cfg;
   private final Recognizer rec;
   private final Downstream out;
-  private final PipelineMetrics metrics;
+  private final WindowMetrics metrics;
   private final StreamListener listener;
   private final Clock clock;
   private final SplittableRandom random;
@@ -100,7 +100,7 @@ final class WindowShard {
       WindowSettings cfg,
       Recognizer rec,
       Downstream out,
-      PipelineMetrics metrics,
+      WindowMetrics metrics,
       StreamListener listener,
       Clock clock) {
     this.index = index;

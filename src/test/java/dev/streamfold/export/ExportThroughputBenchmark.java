@@ -2,6 +2,7 @@ package dev.streamfold.export;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
@@ -21,7 +22,7 @@ class ExportThroughputBenchmark {
   private void run(String name, ExporterConfig cfg, GrpcTestServer server) throws Exception {
     int spans = 200_000;
     ResourceSpans one = TestData.resourceSpans(1);
-    CountingMetrics m = new CountingMetrics();
+    InMemoryMetrics m = new InMemoryMetrics();
     ExportPipeline p = ExportPipeline.create(cfg, m);
     p.start();
     long t0 = System.nanoTime();
@@ -36,7 +37,7 @@ class ExportThroughputBenchmark {
     }
     long offered = System.nanoTime() - t0;
     final int expected = spans - refused;
-    await().atMost(Duration.ofMinutes(2)).until(() -> m.exported(Signal.TRACES) == expected);
+    await().atMost(Duration.ofMinutes(2)).until(() -> m.get("exported.traces") == expected);
     long total = System.nanoTime() - t0;
     p.shutdown(Duration.ofSeconds(5));
     System.out.printf("%s: %d spans (%d bytes each), offer loop %.0f ms, all exported after %.0f ms = %.0f spans/s, server counted %d%n",

@@ -3,6 +3,7 @@ package dev.streamfold.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
@@ -29,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class HttpExportTest {
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final CountingMetrics metrics = new CountingMetrics();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
   private ManualClock time = new ManualClock();
 
   @AfterEach
@@ -73,7 +74,7 @@ class HttpExportTest {
     p.offerSpans(List.of(rs), 3);
     p.offerLogs(List.of(rl), 2);
     p.offerMetrics(List.of(rm), 2);
-    await().until(() -> metrics.exported(Signal.TRACES) == 3 && metrics.exported(Signal.LOGS) == 2 && metrics.exported(Signal.METRICS) == 2);
+    await().until(() -> metrics.get("exported.traces") == 3 && metrics.get("exported.logs") == 2 && metrics.get("exported.metrics") == 2);
 
     assertThat(server.received).extracting(HttpTestServer.Received::path).containsExactlyInAnyOrder("/v1/traces", "/v1/logs", "/v1/metrics");
     for (HttpTestServer.Received r : server.received) {
@@ -89,7 +90,7 @@ class HttpExportTest {
         default -> assertThat(ExportMetricsServiceRequest.parseFrom(r.body())).isEqualTo(ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build());
       }
     }
-    assertThat(metrics.failedTotal()).isZero();
+    assertThat(metrics.sum("export_failed.")).isZero();
   }
 
   @Test
@@ -116,11 +117,11 @@ class HttpExportTest {
     server.script.add(HttpTestServer.Answer.of(status));
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
-    await().until(() -> metrics.exported(Signal.TRACES) == 2);
+    await().until(() -> metrics.get("exported.traces") == 2);
     assertThat(server.received).hasSize(2);
     assertThat(server.received.get(1).body()).isEqualTo(server.received.get(0).body());
     assertThat(time.sleeps()).singleElement().satisfies(d -> assertThat(d).isBetween(Duration.ofMillis(5), Duration.ofMillis(50)));
-    assertThat(metrics.failedTotal()).isZero();
+    assertThat(metrics.sum("export_failed.")).isZero();
   }
 
   @ParameterizedTest
@@ -130,7 +131,7 @@ class HttpExportTest {
     server.script.add(HttpTestServer.Answer.retryAfter(status, "3"));
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    await().until(() -> metrics.get("exported.traces") == 1);
     assertThat(time.sleeps()).containsExactly(Duration.ofSeconds(3));
   }
 
@@ -142,7 +143,7 @@ class HttpExportTest {
     time = new ManualClock(now);
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    await().until(() -> metrics.get("exported.traces") == 1);
     assertThat(time.sleeps()).containsExactly(Duration.ofSeconds(12));
   }
 
@@ -165,11 +166,11 @@ class HttpExportTest {
     server.script.add(HttpTestServer.Answer.of(status));
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.NON_RETRYABLE) == 3);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.NON_RETRYABLE) == 3);
     assertThat(server.received).hasSize(1);
     assertThat(time.sleeps()).isEmpty();
-    assertThat(metrics.exported(Signal.TRACES)).isZero();
-    assertThat(metrics.queued()).isZero();
+    assertThat(metrics.get("exported.traces")).isZero();
+    assertThat(TestData.queued(metrics)).isZero();
   }
 
   @Test
@@ -191,7 +192,7 @@ class HttpExportTest {
     server.defaultAnswer = r -> new HttpTestServer.Answer(200, null, "application/x-protobuf", body);
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(4)), 4);
-    await().until(() -> metrics.partial(Signal.TRACES) == 1 && metrics.exported(Signal.TRACES) == 3);
+    await().until(() -> metrics.get("export_rejected.traces") == 1 && metrics.get("exported.traces") == 3);
   }
 
   @Test
@@ -207,7 +208,7 @@ class HttpExportTest {
     RecordingExporter[] rec = new RecordingExporter[1];
     ExportPipeline p = start(cfg, rec);
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 2);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 2);
     assertThat(rec[0].outcomes).hasSizeGreaterThan(3).allSatisfy(o -> assertThat(o.kind()).isEqualTo(ExportOutcome.Kind.RETRYABLE));
   }
 
@@ -218,11 +219,11 @@ class HttpExportTest {
     ResourceMetrics rm = TestData.resourceMetrics(2);
     byte[] req = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build().toByteArray();
     assertThat(p.offerMetrics(List.of(rm), 3)).isTrue();
-    await().until(() -> metrics.exported(Signal.METRICS) == 3);
+    await().until(() -> metrics.get("exported.metrics") == 3);
     assertThat(server.received).singleElement().satisfies(r -> {
       assertThat(r.path()).isEqualTo("/v1/metrics");
       assertThat(r.body()).isEqualTo(req);
     });
-    assertThat(metrics.exported(Signal.METRICS)).isEqualTo(3);
+    assertThat(metrics.get("exported.metrics")).isEqualTo(3);
   }
 }
