@@ -24,6 +24,7 @@ public final class ConnectionLimiter {
   private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
   private final AtomicLong refusedTotal = new AtomicLong();
   private final AtomicLong refusedPerClient = new AtomicLong();
+  private final AtomicLong admittedTotal = new AtomicLong();
 
   /**
    * @param maxConnections open connections at most, > 0
@@ -58,6 +59,7 @@ public final class ConnectionLimiter {
       refusedPerClient.incrementAndGet();
       return Verdict.TOO_MANY_FROM_CLIENT;
     }
+    admittedTotal.incrementAndGet();
     return Verdict.ADMITTED;
   }
 
@@ -69,6 +71,11 @@ public final class ConnectionLimiter {
 
   public int open() {
     return open.get();
+  }
+
+  /** Connections admitted (cumulative). */
+  public long admitted() {
+    return admittedTotal.get();
   }
 
   /** Connections refused because the total was reached (cumulative). */

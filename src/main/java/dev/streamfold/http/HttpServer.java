@@ -162,6 +162,11 @@ public final class HttpServer implements AutoCloseable {
     return accepted.open();
   }
 
+  /** Connections served (cumulative; not counting those answered 503 for a limit). */
+  public long connectionsAccepted() {
+    return served.admitted();
+  }
+
   /** Connections refused for a limit (cumulative): answered 503 or closed on accept. */
   public long connectionsRefused() {
     return served.refusedTotal() + served.refusedPerClient() + accepted.refusedTotal() + accepted.refusedPerClient();

@@ -10,6 +10,8 @@ final class ServerGauges {
   private ServerGauges() {}
 
   static void register(PipelineMetrics metrics, String transport, HttpServer server, ByteBudget budget) {
+    metrics.gauge("streamfold.receiver.connections.accepted", "Connections admitted by the receiver (cumulative)",
+        server::connectionsAccepted, "transport", transport);
     metrics.gauge("streamfold.receiver.connections.open", "Connections open on the receiver",
         server::connections, "transport", transport);
     metrics.gauge("streamfold.receiver.connections.refused",
@@ -22,6 +24,8 @@ final class ServerGauges {
   }
 
   static void register(PipelineMetrics metrics, String transport, ConnectionLimiter limiter) {
+    metrics.gauge("streamfold.receiver.connections.accepted", "Connections admitted by the receiver (cumulative)",
+        limiter::admitted, "transport", transport);
     metrics.gauge("streamfold.receiver.connections.open", "Connections open on the receiver",
         limiter::open, "transport", transport);
     metrics.gauge("streamfold.receiver.connections.refused",
