@@ -138,4 +138,133 @@ class AttackTest {
           http.peakOpen, TICK.toMillis(), probes.summary(), lastCpu));
     }
   }
+
+  static byte[] rawPost(byte[] body) {
+    byte[] head = Attacker.ascii("POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: "
+        + body.length + "\r\n\r\n");
+    byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+    System.arraycopy(body, 0, all, head.length, body.length);
+    return all;
+  }
+
+  @Test
+  void aConnectionFloodFromOneClientIsRefusedAndCountedWhileOtherClientsAreServed() throws Exception {
+    start(c -> {
+      c.receivers.otlp.http.readHeaderTimeout = Duration.ofSeconds(60);
+      c.receivers.otlp.http.maxConnectionsPerClient = 32;
+      c.receivers.otlp.grpc.maxConnectionsPerClient = 16;
+    });
+    try (Attacker http = new Attacker(service.httpPort(), 120, i -> new byte[0], new byte[0], false);
+        Attacker health = new Attacker(service.healthPort(), 120, i -> new byte[0], new byte[0], false);
+        Attacker grpc = new Attacker(service.grpcPort(), 60, i -> new byte[0], new byte[0], false)) {
+      Probes probes = underAttack(3, 10, http, health, grpc);
+      // past the per-client limit and its slack (a quarter, at least 4) a socket is closed on accept
+      assertThat(http.finished).as("OTLP/HTTP connections closed on accept").hasSize(120 - 40);
+      assertThat(grpc.finished.size()).as("gRPC connections closed on accept").isGreaterThanOrEqualTo(60 - 16);
+      assertThat(health.finished.size()).as("health connections closed on accept").isGreaterThanOrEqualTo(120 - 80);
+      String heldSummary = String.format("held %d OTLP/HTTP (limit 32 per client), %d health (64), %d gRPC (16) of 120/120/60",
+          http.live.size(), health.live.size(), grpc.live.size());
+
+      // every connection the flood still holds sends one export: the first 32 are served, the
+      // rest of the slack is answered 503 + Retry-After and counted, nothing is reset
+      List<Attacker.Conn> held = List.copyOf(http.live);
+      java.util.Map<Attacker.Conn, List<Span>> sent = new java.util.HashMap<>();
+      for (int i = 0; i < held.size(); i++) {
+        List<Span> spans = Probes.spans(4, i);
+        sent.put(held.get(i), spans);
+        assertThat(http.send(held.get(i), rawPost(Probes.request(spans).toByteArray()))).isTrue();
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        http.tick();
+        return held.stream().allMatch(c -> c.answer.indexOf("\r\n\r\n") >= 0);
+      });
+      List<Attacker.Conn> served = held.stream().filter(c -> c.statusLine().equals("HTTP/1.1 200 OK")).toList();
+      List<Attacker.Conn> refused = held.stream().filter(c -> c.statusLine().startsWith("HTTP/1.1 503")).toList();
+      assertThat(served).hasSize(32);
+      assertThat(refused).hasSize(held.size() - 32).isNotEmpty()
+          .allMatch(c -> c.answer.toString().toLowerCase(java.util.Locale.ROOT).contains("retry-after: 1"));
+      assertThat(Harness.scrape(service).count("streamfold_refused_total", "signal", "traces", "reason", "too_many_connections"))
+          .isEqualTo(refused.size());
+
+      // the refused exports are retryable: once the flood is gone, a retry is accepted
+      http.close();
+      List<Span> accepted = new java.util.ArrayList<>(probes.accepted);
+      served.forEach(c -> accepted.addAll(sent.get(c)));
+      for (Attacker.Conn c : refused) {
+        List<Span> spans = sent.get(c);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+            Harness.post(service.httpPort(), "/v1/traces", "application/x-protobuf", Probes.request(spans).toByteArray()).statusCode() == 200);
+        accepted.addAll(spans);
+      }
+      assertDelivered(accepted);
+      Harness.summary("connection flood", heldSummary + String.format(
+          "; of the held OTLP/HTTP connections %d served, %d answered 503 + Retry-After (counted too_many_connections) and accepted on retry; %s; %s",
+          served.size(), refused.size(), probes.summary(), lastCpu));
+    }
+  }
+
+  @Test
+  void invalidUtf8InAProtobufStringCostsOnlyTheBadCharacters() throws Exception {
+    start(c -> { });
+    String marker = "XXBADXX";
+    byte[] bad = {'X', (byte) 0xff, 'B', 'A', 'D', (byte) 0xfe, 'X'};
+    List<Span> viaHttp = new java.util.ArrayList<>(Probes.spans(5, 0));
+    List<Span> viaGrpc = new java.util.ArrayList<>(Probes.spans(5, 1));
+    viaHttp.add(dev.streamfold.testing.Otlp.span(dev.streamfold.testing.Otlp.trace(777), dev.streamfold.testing.Otlp.id(777_001), null, marker, 0, 5)
+        .addAttributes(dev.streamfold.testing.Otlp.kv("k", marker)).build());
+    viaGrpc.add(dev.streamfold.testing.Otlp.span(dev.streamfold.testing.Otlp.trace(778), dev.streamfold.testing.Otlp.id(778_001), null, marker, 0, 5)
+        .addAttributes(dev.streamfold.testing.Otlp.kv("k", marker)).build());
+    byte[] httpBody = replaceAll(Probes.request(viaHttp).toByteArray(), Attacker.ascii(marker), bad);
+    byte[] grpcBody = replaceAll(Probes.request(viaGrpc).toByteArray(), Attacker.ascii(marker), bad);
+    // the bytes really are rejected by a strict parse
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(httpBody))
+        .isInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class);
+
+    var r = Harness.post(service.httpPort(), "/v1/traces", "application/x-protobuf", httpBody);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse.parseFrom(r.body()).hasPartialSuccess()).isFalse();
+    try (Harness.GrpcClient client = new Harness.GrpcClient(service.grpcPort())) {
+      var method = io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc.getExportMethod()
+          .toBuilder(new RawMarshaller(), io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc.getExportMethod().getResponseMarshaller())
+          .build();
+      var resp = io.grpc.stub.ClientCalls.blockingUnaryCall(client.channel, method,
+          io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS), grpcBody);
+      assertThat(resp.hasPartialSuccess()).isFalse();
+    }
+    List<Span> all = new java.util.ArrayList<>(viaHttp);
+    all.addAll(viaGrpc);
+    assertDelivered(all);
+    List<Span> repaired = downstream.traces.stream().flatMap(q -> q.getResourceSpansList().stream())
+        .flatMap(rs -> rs.getScopeSpansList().stream()).flatMap(ss -> ss.getSpansList().stream())
+        .filter(sp -> sp.getName().contains("BAD")).toList();
+    assertThat(repaired).hasSize(2).allSatisfy(sp -> {
+      assertThat(sp.getName()).isEqualTo("X\uFFFDBAD\uFFFDX");
+      assertThat(sp.getAttributes(0).getValue().getStringValue()).isEqualTo("X\uFFFDBAD\uFFFDX");
+    });
+    assertThat(Harness.scrape(service).count("streamfold_refused_total", "reason", "malformed")).isZero();
+  }
+
+  static byte[] replaceAll(byte[] in, byte[] what, byte[] with) {
+    byte[] out = in.clone();
+    for (int i = 0; i + what.length <= out.length; i++) {
+      if (java.util.Arrays.equals(out, i, i + what.length, what, 0, what.length)) {
+        System.arraycopy(with, 0, out, i, with.length);
+      }
+    }
+    return out;
+  }
+
+  /** Sends pre-encoded bytes as the request message. */
+  static final class RawMarshaller implements io.grpc.MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public java.io.InputStream stream(byte[] value) {
+      return new java.io.ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(java.io.InputStream stream) {
+      throw new UnsupportedOperationException();
+    }
+  }
 }

@@ -120,6 +120,25 @@ final class Attacker implements AutoCloseable {
     peakOpen = Math.max(peakOpen, live.size());
   }
 
+  /** Writes {@code bytes} on {@code c} (small enough for the socket buffer); false if the server closed it. */
+  boolean send(Conn c, byte[] bytes) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        if (c.ch.write(b) == 0) {
+          Thread.onSpinWait();
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      c.closedByServer = true;
+      live.remove(c);
+      finished.add(c);
+      closeQuietly(c);
+      return false;
+    }
+  }
+
   /** Every connection ever opened. */
   List<Conn> all() {
     List<Conn> all = new ArrayList<>(finished);
