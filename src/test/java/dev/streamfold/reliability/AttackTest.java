@@ -267,4 +267,33 @@ class AttackTest {
       throw new UnsupportedOperationException();
     }
   }
+
+  @Test
+  void http2RapidResetConnectionsAreClosedWhileProbesKeepSucceeding() throws Exception {
+    int limit = 100;
+    start(c -> c.receivers.otlp.grpc.maxRstFramesPerWindow = limit);
+    List<RapidReset> attackers = new java.util.ArrayList<>();
+    Probes probes;
+    try {
+      for (int i = 0; i < 4; i++) {
+        attackers.add(new RapidReset(service.grpcPort(), 20, "rapid-reset-" + i));
+      }
+      probes = underAttack(7, 10);
+    } finally {
+      for (RapidReset a : attackers) {
+        a.close();
+      }
+    }
+    long resets = attackers.stream().mapToLong(a -> a.resets.get()).sum();
+    long connections = attackers.stream().mapToLong(a -> a.connections.get()).sum();
+    // a connection is closed once it sent more than `limit` resets in the window: the attackers
+    // had to reconnect, and no connection carried many more resets than the limit (some are in
+    // flight when the server's GOAWAY arrives)
+    assertThat(connections).as("attacker connections").isGreaterThan(4);
+    assertThat(resets / connections).as("resets per connection").isLessThan(10L * limit);
+    assertDelivered(probes.accepted);
+    Harness.summary("HTTP/2 rapid reset", String.format(
+        "4 raw HTTP/2 clients sending HEADERS + RST_STREAM pairs (20 per 10 ms each): %d streams reset over %d connections (%d per connection; limit %d RST_STREAM per 10 s window, then GOAWAY); %s; %s",
+        resets, connections, resets / connections, limit, probes.summary(), lastCpu));
+  }
 }
