@@ -10,7 +10,7 @@ import dev.streamfold.http.LimitedServerChannel;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ReceiverMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
@@ -44,7 +44,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
-import java.time.Clock;
+import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -97,7 +97,7 @@ public final class OtlpGrpcReceiver implements Component {
 
   private final ReceiverConfig.Grpc cfg;
   private final ReceiverConfig rootCfg;
-  private final PipelineMetrics metrics;
+  private final ReceiverMetrics metrics;
   private final ExportHandler handler;
 
   private volatile Server server;
@@ -107,12 +107,8 @@ public final class OtlpGrpcReceiver implements Component {
   private EventLoopGroup workers;
   private boolean stopped;
 
-  public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
-    this(cfg, ingress, metrics, Clock.systemUTC());
-  }
-
   /** @param clock used by validation to reject timestamps too far in the future */
-  OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
+  public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, ReceiverMetrics metrics, Clock clock) {
     this.rootCfg = cfg;
     this.cfg = cfg.grpc;
     this.metrics = metrics;
@@ -437,9 +433,9 @@ public final class OtlpGrpcReceiver implements Component {
   /** Rejects calls without the right bearer token before anything is decoded. */
   private static final class AuthInterceptor implements ServerInterceptor {
     private final BearerAuth auth;
-    private final PipelineMetrics metrics;
+    private final ReceiverMetrics metrics;
 
-    AuthInterceptor(BearerAuth auth, PipelineMetrics metrics) {
+    AuthInterceptor(BearerAuth auth, ReceiverMetrics metrics) {
       this.auth = auth;
       this.metrics = metrics;
     }
@@ -470,13 +466,13 @@ public final class OtlpGrpcReceiver implements Component {
     private final ServerStreamTracer logs;
     private final ServerStreamTracer metricsTracer;
 
-    TooLargeCounter(PipelineMetrics metrics) {
+    TooLargeCounter(ReceiverMetrics metrics) {
       this.traces = tracer(metrics, Signal.TRACES);
       this.logs = tracer(metrics, Signal.LOGS);
       this.metricsTracer = tracer(metrics, Signal.METRICS);
     }
 
-    private static ServerStreamTracer tracer(PipelineMetrics metrics, Signal signal) {
+    private static ServerStreamTracer tracer(ReceiverMetrics metrics, Signal signal) {
       return new ServerStreamTracer() {
         @Override
         public void streamClosed(Status status) {
