@@ -75,8 +75,9 @@ class QwenCodeRecordingTest {
    * The fake server recorded when it wrote each event (Date.now() on the same machine). Causality
    * bounds qwen's reading from both sides without a tuned tolerance: not before the server wrote
    * the first content (minus 1 ms: both sides are whole-millisecond clock readings), and not after
-   * qwen's own span ended. The gap between the two (the committed recordings: 224 ms over HTTP,
-   * 0-40 ms in quieter runs) is qwen's event loop on a loaded machine; it is reported, not bounded.
+   * qwen's own span ended. The gap between the two (the committed recordings: 194 ms over HTTP,
+   * 138 ms over gRPC; 38 ms in a quieter run) is qwen's event loop on a loaded machine; it is
+   * reported (fixtures/README.md), not bounded.
    */
   @ParameterizedTest
   @ValueSource(strings = {"qwen-code-http.json", "qwen-code-grpc.json"})
