@@ -8,7 +8,7 @@ import dev.streamfold.receiver.OtlpGrpcReceiver;
 import dev.streamfold.receiver.OtlpHttpReceiver;
 import dev.streamfold.telemetry.DownstreamMetricsSender;
 import dev.streamfold.telemetry.Telemetry;
-import dev.streamfold.window.Clock;
+import dev.streamfold.time.Clock;
 import dev.streamfold.window.StreamWindow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,8 +56,8 @@ public final class Service {
     this.window =
         new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
     telemetry.registerActiveStreams(window::openStreams);
-    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics()) : null;
-    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics()) : null;
+    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
+    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
     this.health = cfg.service.health.enabled ? new HealthServer(cfg.service.health.endpoint, this::ready) : null;
   }
 

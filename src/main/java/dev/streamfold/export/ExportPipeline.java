@@ -5,7 +5,7 @@ import com.google.protobuf.Message;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.Signal;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ExportMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
@@ -82,7 +82,7 @@ public final class ExportPipeline implements Downstream {
   /** A sealed batch waiting in or taken from the queue: in memory, or a reference to disk. */
   private record Batch(Signal signal, long items, ExportRequest request, PersistentQueue.Ref ref) {}
 
-  private final PipelineMetrics metrics;
+  private final ExportMetrics metrics;
   private final Exporter exporter;
   private final Sleeper sleeper;
   private final LongSupplier ticker;
@@ -178,11 +178,11 @@ public final class ExportPipeline implements Downstream {
   }
 
   /** An export pipeline for {@code cfg} with the exporter {@code cfg.type} names; call {@link #start()} next. */
-  public static ExportPipeline create(ExporterConfig cfg, PipelineMetrics metrics) throws IOException {
+  public static ExportPipeline create(ExporterConfig cfg, ExportMetrics metrics) throws IOException {
     return builder(cfg, metrics).build();
   }
 
-  public static Builder builder(ExporterConfig cfg, PipelineMetrics metrics) {
+  public static Builder builder(ExporterConfig cfg, ExportMetrics metrics) {
     return new Builder(cfg, metrics);
   }
 
@@ -207,14 +207,14 @@ public final class ExportPipeline implements Downstream {
   /** Builds an {@link ExportPipeline}; test seams for the exporter, time and randomness. */
   public static final class Builder {
     private final ExporterConfig cfg;
-    private final PipelineMetrics metrics;
+    private final ExportMetrics metrics;
     private Exporter exporter;
     private Sleeper sleeper = Sleeper.SYSTEM;
     private LongSupplier ticker = System::nanoTime;
     private Clock clock = Clock.systemUTC();
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
-    private Builder(ExporterConfig cfg, PipelineMetrics metrics) {
+    private Builder(ExporterConfig cfg, ExportMetrics metrics) {
       this.cfg = Objects.requireNonNull(cfg, "cfg");
       this.metrics = Objects.requireNonNull(metrics, "metrics");
     }

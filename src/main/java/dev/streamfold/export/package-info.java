@@ -10,6 +10,6 @@
  * a batch waits to be retried, bounding parallel requests and retry memory; requests travel as
  * encoded bytes where possible (gRPC uses a byte marshaller, the persistent queue stores the
  * encoding), so nothing is re-serialized on the way out; every loss is counted through
- * {@link dev.streamfold.telemetry.PipelineMetrics#exportFailed} and logged in aggregate.
+ * {@link dev.streamfold.telemetry.ExportMetrics#exportFailed} and logged in aggregate.
  */
 package dev.streamfold.export;

@@ -8,7 +8,7 @@ import dev.streamfold.config.ReceiverConfig;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ReceiverMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
@@ -40,7 +40,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
-import java.time.Clock;
+import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +82,7 @@ public final class OtlpGrpcReceiver implements Component {
 
   private final ReceiverConfig.Grpc cfg;
   private final ReceiverConfig rootCfg;
-  private final PipelineMetrics metrics;
+  private final ReceiverMetrics metrics;
   private final ExportHandler handler;
 
   private volatile Server server;
@@ -90,12 +90,8 @@ public final class OtlpGrpcReceiver implements Component {
   private HealthStatusManager health;
   private boolean stopped;
 
-  public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
-    this(cfg, ingress, metrics, Clock.systemUTC());
-  }
-
   /** @param clock used by validation to reject timestamps too far in the future */
-  OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
+  public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, ReceiverMetrics metrics, Clock clock) {
     this.rootCfg = cfg;
     this.cfg = cfg.grpc;
     this.metrics = metrics;
@@ -378,9 +374,9 @@ public final class OtlpGrpcReceiver implements Component {
   /** Rejects calls without the right bearer token before anything is decoded. */
   private static final class AuthInterceptor implements ServerInterceptor {
     private final BearerAuth auth;
-    private final PipelineMetrics metrics;
+    private final ReceiverMetrics metrics;
 
-    AuthInterceptor(BearerAuth auth, PipelineMetrics metrics) {
+    AuthInterceptor(BearerAuth auth, ReceiverMetrics metrics) {
       this.auth = auth;
       this.metrics = metrics;
     }
@@ -411,13 +407,13 @@ public final class OtlpGrpcReceiver implements Component {
     private final ServerStreamTracer logs;
     private final ServerStreamTracer metricsTracer;
 
-    TooLargeCounter(PipelineMetrics metrics) {
+    TooLargeCounter(ReceiverMetrics metrics) {
       this.traces = tracer(metrics, Signal.TRACES);
       this.logs = tracer(metrics, Signal.LOGS);
       this.metricsTracer = tracer(metrics, Signal.METRICS);
     }
 
-    private static ServerStreamTracer tracer(PipelineMetrics metrics, Signal signal) {
+    private static ServerStreamTracer tracer(ReceiverMetrics metrics, Signal signal) {
       return new ServerStreamTracer() {
         @Override
         public void streamClosed(Status status) {

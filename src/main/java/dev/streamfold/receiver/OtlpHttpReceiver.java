@@ -13,7 +13,7 @@ import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ReceiverMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.grpc.Status;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -24,7 +24,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.time.Clock;
+import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,7 +62,7 @@ public final class OtlpHttpReceiver implements Component {
 
   private final ReceiverConfig.Http cfg;
   private final ReceiverConfig rootCfg;
-  private final PipelineMetrics metrics;
+  private final ReceiverMetrics metrics;
   private final ExportHandler handler;
   private final int limitBytes;
   private final AtomicLong failures = new AtomicLong();
@@ -72,12 +72,8 @@ public final class OtlpHttpReceiver implements Component {
   private volatile HttpServer server;
   private BoundedExecutor executor;
 
-  public OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics) {
-    this(cfg, ingress, metrics, Clock.systemUTC());
-  }
-
   /** @param clock used by validation to reject timestamps too far in the future */
-  OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, PipelineMetrics metrics, Clock clock) {
+  public OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, ReceiverMetrics metrics, Clock clock) {
     this.rootCfg = cfg;
     this.cfg = cfg.http;
     this.metrics = metrics;

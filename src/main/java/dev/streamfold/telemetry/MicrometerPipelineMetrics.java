@@ -3,6 +3,7 @@ package dev.streamfold.telemetry;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +30,7 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
   private static final Unit[] UNITS = Unit.values();
 
   private final MeterRegistry registry;
+  private final java.util.List<DoubleSupplier> heldCounters = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final LazyCounters received;
   private final ReasonCounters[] refused = new ReasonCounters[SIGNALS.length];
   private final Counter[] passed = new Counter[UNITS.length];
@@ -195,6 +197,15 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
         .description(description)
         .tags(tags)
         .strongReference(true)
+        .register(registry);
+  }
+
+  @Override
+  public void counter(String name, String description, DoubleSupplier value, String... tags) {
+    heldCounters.add(value); // function counters reference their source weakly
+    FunctionCounter.builder(name, value, DoubleSupplier::getAsDouble)
+        .description(description)
+        .tags(tags)
         .register(registry);
   }
 

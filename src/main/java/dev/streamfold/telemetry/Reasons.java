@@ -1,6 +1,6 @@
 package dev.streamfold.telemetry;
 
-/** Reason label values used with {@link PipelineMetrics}. */
+/** Reason label values used with {@link ReceiverMetrics}, {@link WindowMetrics} and {@link ExportMetrics}. */
 public final class Reasons {
   private Reasons() {}
 

@@ -1,5 +1,6 @@
 package dev.streamfold.window;
 
+import dev.streamfold.time.Clock;
 import com.google.protobuf.ByteString;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.derive.Derivations;
@@ -10,9 +11,11 @@ import dev.streamfold.derive.StreamFacts;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.derive.Summary;
 import dev.streamfold.otlp.Attributes;
+import dev.streamfold.otlp.OtlpSignal;
+import dev.streamfold.otlp.Regroup;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.Unit;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.WindowMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -49,11 +52,10 @@ final class WindowShard {
   private static final int SHAPE_SPANS = StreamState.KIND_SPAN;
 
   private final int index;
-  private final int shards;
   private final WindowSettings cfg;
   private final Recognizer rec;
   private final Downstream out;
-  private final PipelineMetrics metrics;
+  private final WindowMetrics metrics;
   private final StreamListener listener;
   private final Clock clock;
   private final SplittableRandom random;
@@ -95,15 +97,13 @@ final class WindowShard {
 
   WindowShard(
       int index,
-      int shards,
       WindowSettings cfg,
       Recognizer rec,
       Downstream out,
-      PipelineMetrics metrics,
+      WindowMetrics metrics,
       StreamListener listener,
       Clock clock) {
     this.index = index;
-    this.shards = shards;
     this.cfg = cfg;
     this.rec = rec;
     this.out = out;
@@ -117,58 +117,13 @@ final class WindowShard {
 
   void onTraces(ExportTraceServiceRequest req) {
     long now = clock.nanos();
-    List<ResourceSpans> passOut = new ArrayList<>(req.getResourceSpansCount());
-    int passCount = 0;
-    for (ResourceSpans rs : req.getResourceSpansList()) {
-      List<ScopeSpans> scopes = null;
-      boolean rsChanged = false;
-      List<ScopeSpans> inScopes = rs.getScopeSpansList();
-      for (int si = 0; si < inScopes.size(); si++) {
-        ScopeSpans ss = inScopes.get(si);
-        List<Span> spans = ss.getSpansList();
-        List<Span> kept = null;
-        for (int i = 0; i < spans.size(); i++) {
-          Span s = spans.get(i);
-          Span r = mine(s.getTraceId()) ? onSpan(s, rs.getResource(), ss.getScope(), now) : null;
-          if (r != s && kept == null) {
-            kept = new ArrayList<>(spans.subList(0, i));
-          }
-          if (r != null) {
-            passCount++;
-            if (kept != null) {
-              kept.add(r);
-            }
-          }
-        }
-        if (kept != null) {
-          if (!rsChanged) {
-            rsChanged = true;
-            scopes = new ArrayList<>(inScopes.subList(0, si));
-          }
-          if (!kept.isEmpty()) {
-            scopes.add(ss.toBuilder().clearSpans().addAllSpans(kept).build());
-          }
-        } else if (rsChanged) {
-          scopes.add(ss);
-        }
-      }
-      if (!rsChanged) {
-        if (!inScopes.isEmpty()) {
-          passOut.add(rs);
-        }
-      } else if (!scopes.isEmpty()) {
-        passOut.add(rs.toBuilder().clearScopeSpans().addAllScopeSpans(scopes).build());
-      }
-    }
-    if (passCount > 0) {
-      out.offerSpans(passOut, passCount);
+    Regroup.Result<ResourceSpans> kept = Regroup.map(OtlpSignal.TRACES, req.getResourceSpansList(),
+        (rs, ss, span) -> onSpan(span, rs.getResource(), ss.getScope(), now));
+    if (kept.units(0) > 0) {
+      out.offerSpans(kept.groups(0), (int) kept.units(0));
     }
     flushEmitted();
     publish();
-  }
-
-  private boolean mine(ByteString traceId) {
-    return shards == 1 || Ids.shardOf(Ids.traceHi(traceId), Ids.traceLo(traceId), shards) == index;
   }
 
   /** Handles one span; returns the span to pass through (possibly modified) or null. */
@@ -365,51 +320,10 @@ final class WindowShard {
 
   void onLogs(ExportLogsServiceRequest req) {
     long now = clock.nanos();
-    List<ResourceLogs> passOut = new ArrayList<>(req.getResourceLogsCount());
-    int passCount = 0;
-    for (ResourceLogs rl : req.getResourceLogsList()) {
-      List<ScopeLogs> scopes = null;
-      boolean changed = false;
-      List<ScopeLogs> inScopes = rl.getScopeLogsList();
-      for (int si = 0; si < inScopes.size(); si++) {
-        ScopeLogs sl = inScopes.get(si);
-        List<LogRecord> records = sl.getLogRecordsList();
-        List<LogRecord> kept = null;
-        for (int i = 0; i < records.size(); i++) {
-          LogRecord r = records.get(i);
-          LogRecord res = mine(r.getTraceId()) ? onLog(r, rl.getResource(), now) : null;
-          if (res != r && kept == null) {
-            kept = new ArrayList<>(records.subList(0, i));
-          }
-          if (res != null) {
-            passCount++;
-            if (kept != null) {
-              kept.add(res);
-            }
-          }
-        }
-        if (kept != null) {
-          if (!changed) {
-            changed = true;
-            scopes = new ArrayList<>(inScopes.subList(0, si));
-          }
-          if (!kept.isEmpty()) {
-            scopes.add(sl.toBuilder().clearLogRecords().addAllLogRecords(kept).build());
-          }
-        } else if (changed) {
-          scopes.add(sl);
-        }
-      }
-      if (!changed) {
-        if (!inScopes.isEmpty()) {
-          passOut.add(rl);
-        }
-      } else if (!scopes.isEmpty()) {
-        passOut.add(rl.toBuilder().clearScopeLogs().addAllScopeLogs(scopes).build());
-      }
-    }
-    if (passCount > 0) {
-      out.offerLogs(passOut, passCount);
+    Regroup.Result<ResourceLogs> kept = Regroup.map(OtlpSignal.LOGS, req.getResourceLogsList(),
+        (rl, sl, r) -> onLog(r, rl.getResource(), now));
+    if (kept.units(0) > 0) {
+      out.offerLogs(kept.groups(0), (int) kept.units(0));
     }
     flushEmitted();
     publish();
