@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.testing.CountingMetrics;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.RecordingDownstream;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -38,7 +38,7 @@ final class FixtureReplay {
 
   /** Replays the whole fixture; returns every span that came out. */
   List<Span> run(ProducerFixture f) {
-    WindowShard shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
     long previous = -1;
     for (ProducerFixture.Request r : f.requests) {
       if (previous >= 0 && r.arrivedUnixMs() > previous) {
