@@ -191,10 +191,10 @@ class ProducerFixturesTest {
     notPassed.add(chat);
     othersPassUnchanged(f, output, notPassed);
 
-    // t0, t1 = chunk span ends; committed recording (ms after chat start 1795395759448000000):
-    //   reasoning [160, 226], text [230, 443]
-    // ttft = t0 - start = 226; sampling = t1 - t0 = 217; one interval = 217
-    // generation = (226 - 160) + (443 - 230) = 279; consumer = max(0, 230 - 226) = 4
+    // t0, t1 = chunk span ends; committed recording (ms after chat start 1796137050098000000):
+    //   reasoning [188, 242], text [252, 471]
+    // ttft = t0 - start = 242; sampling = t1 - t0 = 229; one interval = 229
+    // generation = (242 - 188) + (471 - 252) = 273; consumer = max(0, 252 - 242) = 10
     Span r = chunks.get(0);
     Span t = chunks.get(1);
     double sampling = ms(t.getEndTimeUnixNano() - r.getEndTimeUnixNano());
