@@ -6,6 +6,7 @@ import java.time.Duration;
 public final class ServiceConfig {
   public Health health = new Health();
   public Shutdown shutdown = new Shutdown();
+  public DebugConfig debug = new DebugConfig();
   /** Root log level: error, warn, info, debug. */
   public String logLevel = "info";
 
@@ -23,6 +24,7 @@ public final class ServiceConfig {
     if (health.enabled) {
       v.section("health").endpoint(health.endpoint, "endpoint");
     }
+    debug.validate(v.section("debug"));
     v.section("shutdown").nonNegative(shutdown.acceptGrace, "accept_grace");
     v.section("shutdown").positive(shutdown.timeout, "timeout");
     v.check(logLevel.matches("error|warn|info|debug|trace"), "log_level", "must be error, warn, info, debug or trace, got '" + logLevel + "'");

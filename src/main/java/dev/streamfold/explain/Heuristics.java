@@ -51,6 +51,20 @@ public final class Heuristics {
     return String.join(", ", found);
   }
 
+  /** Whether {@link #modelCallSignals} would find anything; one pass over the attributes, no allocation. */
+  public static boolean isModelCall(Span s) {
+    List<KeyValue> a = s.getAttributesList();
+    for (int i = 0, n = a.size(); i < n; i++) {
+      switch (a.get(i).getKey()) {
+        case "gen_ai.operation.name", "gen_ai.request.stream", "llm.is_streaming", "openinference.span.kind", "llm.request.type" -> {
+          return !modelCallSignals(s).isEmpty();
+        }
+        default -> { }
+      }
+    }
+    return false;
+  }
+
   /** The advice for a model-call span streamfold can derive nothing from. */
   public static String noStreamDataAdvice() {
     return "a producer would need to send one of: a span event per chunk named gen_ai.content.completion.chunk on this span;"
