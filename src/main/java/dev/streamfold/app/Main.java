@@ -124,6 +124,7 @@ public final class Main {
     Logger log = LoggerFactory.getLogger(Main.class);
 
     Service service = new Service(cfg, Clock.SYSTEM);
+    FatalErrorHandler fatal = FatalErrorHandler.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
     try {
       service.start();
     } catch (Exception e) {
@@ -141,7 +142,7 @@ public final class Main {
         cfg.exporter.type.equals("file") ? "file " + cfg.exporter.file.path : cfg.exporter.type + " " + cfg.exporter.otlp.endpoint);
     Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
     service.awaitStopped();
-    return 0;
+    return fatal.exitCode();
   }
 
   static String version() {

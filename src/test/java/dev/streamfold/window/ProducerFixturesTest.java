@@ -43,7 +43,7 @@ class ProducerFixturesTest {
 
   /** Feeds the whole fixture as one export (traces, then logs), then lets the grace pass. */
   List<Span> run(ProducerFixture f) {
-    WindowShard shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
     shard.onTraces(f.traces);
     if (f.logs.getResourceLogsCount() > 0) {
       shard.onLogs(f.logs);
