@@ -108,4 +108,35 @@ public class ShardedWindowBenchmark {
       shard[p.shard()].onTraces(p.request());
     }
   }
+
+  /**
+   * CPU time per chunk span on this thread (ThreadMXBean), robust to a loaded machine where
+   * wall-clock throughput is not: {@code java -cp ... dev.streamfold.window.ShardedWindowBenchmark}.
+   */
+  public static void main(String[] args) {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    int warm = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
+    int iters = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+    int[] counts = {1, 2, 4};
+    ShardedWindowBenchmark[] benches = new ShardedWindowBenchmark[counts.length];
+    for (int k = 0; k < counts.length; k++) {
+      benches[k] = new ShardedWindowBenchmark();
+      benches[k].shards = counts[k];
+      benches[k].setup();
+      for (int i = 0; i < warm; i++) {
+        benches[k].routeIngestAndClose();
+      }
+    }
+    // measured after every configuration is warm, twice, interleaved
+    for (int pass = 0; pass < 2; pass++) {
+      for (int k = 0; k < counts.length; k++) {
+        long t0 = mx.getCurrentThreadCpuTime();
+        for (int i = 0; i < iters; i++) {
+          benches[k].routeIngestAndClose();
+        }
+        long cpu = mx.getCurrentThreadCpuTime() - t0;
+        System.out.printf("shards=%d cpu_ns_per_chunk_span=%.1f%n", counts[k], cpu / (double) ((long) iters * TRACES * CHUNKS));
+      }
+    }
+  }
 }
