@@ -80,7 +80,7 @@ public class StreamWindowBenchmark {
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     cfg.recentlyClosed.ttl = Duration.ofSeconds(1);
     cfg.maxPendingItems = 1_000_000_000L;
-    window = new StreamWindow(cfg, new DiscardingDownstream(), WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM);
+    window = new StreamWindow(cfg, new DiscardingDownstream(), dev.streamfold.pipeline.Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM);
     window.start();
   }
 
