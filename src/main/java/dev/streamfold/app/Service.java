@@ -49,7 +49,7 @@ public final class Service {
     this.downstream = ExportPipeline.builder(cfg.exporter, telemetry.pipelineMetrics()).clock(clock).build();
     holder.set(new DownstreamMetricsSender(downstream));
     this.window =
-        new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
+        new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
     telemetry.registerActiveStreams(window::openStreams);
     this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
     this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
