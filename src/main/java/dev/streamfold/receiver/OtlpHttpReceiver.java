@@ -290,6 +290,9 @@ public final class OtlpHttpReceiver implements Component {
         ex.getResponseHeaders().set("Retry-After", Long.toString(seconds));
         sendStatus(ex, 503, json, Status.Code.UNAVAILABLE, reply.message());
         break;
+      case TOO_LARGE:
+        sendStatus(ex, 413, json, Status.Code.INVALID_ARGUMENT, reply.message());
+        break;
       default:
         sendStatus(ex, 500, json, Status.Code.INTERNAL, reply.message());
     }
