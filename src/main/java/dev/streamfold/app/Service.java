@@ -46,7 +46,9 @@ public final class Service {
       tb.metricsPush(holder);
     }
     this.telemetry = tb.build();
-    this.downstream = ExportPipeline.builder(cfg.exporter, telemetry.pipelineMetrics()).clock(clock).build();
+    // the export stage keeps the system clock: its waits (retry backoff, the shutdown deadline)
+    // race real network calls, which a test's manual clock does not advance
+    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
     holder.set(new DownstreamMetricsSender(downstream));
     this.window =
         new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);

@@ -138,8 +138,11 @@ public final class StreamWindow implements Ingress, Component {
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
-    if (admission.check(0, points) != Admission.Verdict.ADMIT) {
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
+    Admission.Verdict verdict = admission.check(0, points);
+    if (verdict != Admission.Verdict.ADMIT) {
+      return verdict == Admission.Verdict.NEVER
+          ? IngestResult.tooLarge(admission.neverReason(points))
+          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     metrics.passed(Unit.METRIC_POINT, points);
     if (request.getResourceMetricsCount() > 0) {
@@ -161,9 +164,12 @@ public final class StreamWindow implements Ingress, Component {
       pending.addAndGet(-items);
       return IngestResult.refused(RETRY_AFTER, "window ingress is full");
     }
-    if (admission.check(now - items, items) != Admission.Verdict.ADMIT) {
+    Admission.Verdict verdict = admission.check(now - items, items);
+    if (verdict != Admission.Verdict.ADMIT) {
       pending.addAndGet(-items);
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
+      return verdict == Admission.Verdict.NEVER
+          ? IngestResult.tooLarge(admission.neverReason(items))
+          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     return null;
   }
