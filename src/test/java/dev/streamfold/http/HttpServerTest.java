@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 class HttpServerTest {
   private final List<Refusal> refusals = new CopyOnWriteArrayList<>();
   private HttpServer server;
+  private final ByteBudget budget = new ByteBudget(100);
 
   /** Echoes POST bodies; answers 404 from the head for /early; refusals 503. */
   private final RequestHandler echo = new RequestHandler() {
@@ -48,7 +49,7 @@ class HttpServerTest {
   @BeforeEach
   void start() throws IOException {
     HttpOptions o = new HttpOptions("test", 1, 16, 8, Duration.ofSeconds(5), Duration.ofSeconds(5),
-        Duration.ofSeconds(1), 1024, 64, new ByteBudget(100));
+        Duration.ofSeconds(1), 1024, 64, budget);
     server = new HttpServer(o, echo, null, false);
     server.start(new InetSocketAddress("127.0.0.1", 0));
   }
@@ -134,14 +135,24 @@ class HttpServerTest {
   }
 
   @Test
-  void bodiesOverTheLimitOrTheBudgetAreRefused() throws Exception {
+  void bodiesOverTheLimitOrTheSharedBudgetAreRefused() throws Exception {
     try (Socket s = connect()) {
       s.getOutputStream().write(bytes("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n"
           + "x".repeat(80) + "\r\n0\r\n\r\n"));
       assertThat(read(s.getInputStream(), "\r\n\r\n", 1)).startsWith("HTTP/1.1 413");
     }
     assertThat(refusals).containsExactly(Refusal.TOO_LARGE);
-    assertThat(server.connections()).isLessThanOrEqualTo(1);
+    // two bodies in progress together over the shared budget of 100 bytes
+    try (Socket a = connect(); Socket b = connect()) {
+      a.getOutputStream().write(bytes("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 64\r\n\r\n" + "a".repeat(60)));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> budget.used() == 60);
+      b.getOutputStream().write(bytes("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 64\r\n\r\n" + "b".repeat(60)));
+      assertThat(read(b.getInputStream(), "\r\n\r\n", 1)).startsWith("HTTP/1.1 503").contains("Retry-After: 1");
+      a.getOutputStream().write(bytes("aaaa"));
+      assertThat(read(a.getInputStream(), "aaaa", 1)).startsWith("HTTP/1.1 200");
+    }
+    assertThat(refusals).containsExactly(Refusal.TOO_LARGE, Refusal.BUFFER_FULL);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> budget.used() == 0);
   }
 
   @Test
