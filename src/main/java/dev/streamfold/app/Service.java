@@ -27,7 +27,7 @@ public final class Service {
 
   private final StreamfoldConfig cfg;
   private final Telemetry telemetry;
-  private final Downstream downstream;
+  private final ExportPipeline downstream;
   private final StreamWindow window;
   private final OtlpGrpcReceiver grpc;
   private final OtlpHttpReceiver http;
@@ -46,10 +46,10 @@ public final class Service {
       tb.metricsPush(holder);
     }
     this.telemetry = tb.build();
-    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
+    this.downstream = ExportPipeline.builder(cfg.exporter, telemetry.pipelineMetrics()).clock(clock).build();
     holder.set(new DownstreamMetricsSender(downstream));
     this.window =
-        new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
+        new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
     telemetry.registerActiveStreams(window::openStreams);
     this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
     this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;

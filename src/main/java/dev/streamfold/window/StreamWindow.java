@@ -5,6 +5,7 @@ import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.otlp.Items;
 import dev.streamfold.otlp.OtlpSignal;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.IngestResult;
@@ -46,6 +47,7 @@ public final class StreamWindow implements Ingress, Component {
   private final WindowShard[] shards;
   private final Worker[] workers;
   private final Downstream out;
+  private final Admission admission;
   private final WindowMetrics metrics;
   private final Clock clock;
   private final long maxPending;
@@ -59,7 +61,7 @@ public final class StreamWindow implements Ingress, Component {
   private final AtomicLong internalErrors = new AtomicLong();
 
   public StreamWindow(
-      WindowConfig cfg, long maxPendingItems, Downstream out, WindowMetrics metrics, StreamListener listener, Clock clock) {
+      WindowConfig cfg, long maxPendingItems, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.router = new ShardRouter(n);
     for (int u = 0; u < pendingByUnit.length; u++) {
@@ -72,6 +74,7 @@ public final class StreamWindow implements Ingress, Component {
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
+    this.admission = admission;
     this.metrics = metrics;
     this.clock = clock;
     this.maxPending = maxPendingItems;
@@ -135,7 +138,7 @@ public final class StreamWindow implements Ingress, Component {
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
-    if (!out.canAdmit(points)) {
+    if (admission.check(0, points) != Admission.Verdict.ADMIT) {
       return IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     metrics.passed(Unit.METRIC_POINT, points);
@@ -158,7 +161,7 @@ public final class StreamWindow implements Ingress, Component {
       pending.addAndGet(-items);
       return IngestResult.refused(RETRY_AFTER, "window ingress is full");
     }
-    if (!out.canAdmit(now)) {
+    if (admission.check(now - items, items) != Admission.Verdict.ADMIT) {
       pending.addAndGet(-items);
       return IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
