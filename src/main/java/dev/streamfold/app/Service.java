@@ -27,7 +27,7 @@ public final class Service {
 
   private final StreamfoldConfig cfg;
   private final Telemetry telemetry;
-  private final Downstream downstream;
+  private final ExportPipeline downstream;
   private final StreamWindow window;
   private final OtlpGrpcReceiver grpc;
   private final OtlpHttpReceiver http;
@@ -38,11 +38,6 @@ public final class Service {
 
   public Service(StreamfoldConfig cfg, Clock clock) throws java.io.IOException {
     this.cfg = cfg;
-    // the JDK reads the HTTP server timeouts once per JVM, from the first server created
-    OtlpHttpReceiver.applyRequestTimeout(cfg.receivers.otlp.http.requestTimeout);
-    // and leaves Nagle on unless told: every response with a body would wait for the client's
-    // delayed ACK (about 40 ms on a kept-alive connection)
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     Telemetry.Builder tb = Telemetry.builder(cfg.telemetry);
     // the export side needs the metrics and the metrics push needs the export side: break the
     // cycle with a sender that resolves the downstream lazily
@@ -51,10 +46,12 @@ public final class Service {
       tb.metricsPush(holder);
     }
     this.telemetry = tb.build();
+    // the export stage keeps the system clock: its waits (retry backoff, the shutdown deadline)
+    // race real network calls, which a test's manual clock does not advance
     this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
     holder.set(new DownstreamMetricsSender(downstream));
     this.window =
-        new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
+        new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
     telemetry.registerActiveStreams(window::openStreams);
     this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
     this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;

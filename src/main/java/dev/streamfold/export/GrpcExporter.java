@@ -1,5 +1,6 @@
 package dev.streamfold.export;
 
+import dev.streamfold.time.Clock;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.RetryInfo;
@@ -48,10 +49,15 @@ import javax.net.ssl.TrustManager;
  * Requests travel as pre-encoded bytes (no re-serialization). Status mapping follows the OTLP
  * specification: CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS
  * are retryable, RESOURCE_EXHAUSTED only when the status carries {@code google.rpc.RetryInfo};
- * everything else is permanent. A RetryInfo delay becomes the outcome's retry hint.
+ * RESOURCE_EXHAUSTED saying the message is over the server's size limit is "too large" (the
+ * retry step splits the batch); everything else is permanent. A RetryInfo delay becomes the outcome's retry hint.
  * Thread-safe.
  */
 final class GrpcExporter implements Exporter {
+  /** How gRPC servers word a message over their inbound size limit (grpc-java, grpc-go, others). */
+  private static final java.util.regex.Pattern TOO_LARGE =
+      java.util.regex.Pattern.compile("(?i)(exceeds maximum|larger than max|too large|message size|max(imum)?[ _-]?(message[ _-]?)?size)");
+
   private static final Set<Status.Code> RETRYABLE =
       EnumSet.of(
           Status.Code.CANCELLED,
@@ -86,8 +92,10 @@ final class GrpcExporter implements Exporter {
   private final Map<Signal, MethodDescriptor<byte[], byte[]>> methods = new EnumMap<>(Signal.class);
   private final long timeoutNanos;
   private final boolean gzip;
+  private final Clock clock;
 
-  GrpcExporter(ExporterConfig.Otlp cfg) throws IOException, GeneralSecurityException {
+  GrpcExporter(ExporterConfig.Otlp cfg, Clock clock) throws IOException, GeneralSecurityException {
+    this.clock = clock;
     this.timeoutNanos = cfg.timeout.toNanos();
     this.gzip = cfg.compression.equals("gzip");
     Metadata headers = new Metadata();
@@ -214,6 +222,9 @@ final class GrpcExporter implements Exporter {
     if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && hint != null) {
       return ExportOutcome.retryable(hint, msg);
     }
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && status.getDescription() != null && TOO_LARGE.matcher(status.getDescription()).find()) {
+      return ExportOutcome.tooLarge(msg);
+    }
     if (status.getCode() == Status.Code.UNKNOWN && !(t instanceof StatusRuntimeException) && !(t instanceof io.grpc.StatusException)) {
       // not a status from the server: a local failure (e.g. marshalling); do not loop on it
       return ExportOutcome.nonRetryable("grpc local failure: " + t);
@@ -247,13 +258,13 @@ final class GrpcExporter implements Exporter {
 
   @Override
   public void close(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = clock.nanos() + timeout.toNanos();
     for (ManagedChannel ch : managed.values()) {
       ch.shutdown();
     }
     for (ManagedChannel ch : managed.values()) {
       try {
-        long left = deadline - System.nanoTime();
+        long left = deadline - clock.nanos();
         if (left <= 0 || !ch.awaitTermination(left, TimeUnit.NANOSECONDS)) {
           ch.shutdownNow();
         }

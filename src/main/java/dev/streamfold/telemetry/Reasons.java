@@ -16,6 +16,10 @@ public final class Reasons {
   public static final String BACKPRESSURE = "backpressure";
   public static final String NOT_READY = "not_ready";
   public static final String INVALID_ITEM = "invalid_item";
+  /** A client over a receiver's connection limit (total or per client address). */
+  public static final String TOO_MANY_CONNECTIONS = "too_many_connections";
+  /** A request body not sent within the receiver's request timeout. */
+  public static final String REQUEST_TIMEOUT = "request_timeout";
 
   // window drops
   public static final String CHUNK_CONSUMED = "chunk_consumed";

@@ -5,6 +5,7 @@ import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.otlp.Items;
 import dev.streamfold.otlp.OtlpSignal;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.IngestResult;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * condenses, drops and buffers.
  *
  * <p>Bounds: admission refuses a request (REFUSED = gRPC UNAVAILABLE / HTTP 503) when the items
- * admitted but not yet processed would exceed {@code max_pending_items}, or when the export queue
+ * admitted but not yet processed would exceed {@code window.max_pending_items}, or when the export queue
  * is past its admission watermark. Thread-safe.
  */
 public final class StreamWindow implements Ingress, Component {
@@ -46,6 +47,7 @@ public final class StreamWindow implements Ingress, Component {
   private final WindowShard[] shards;
   private final Worker[] workers;
   private final Downstream out;
+  private final Admission admission;
   private final WindowMetrics metrics;
   private final Clock clock;
   private final long maxPending;
@@ -59,7 +61,7 @@ public final class StreamWindow implements Ingress, Component {
   private final AtomicLong internalErrors = new AtomicLong();
 
   public StreamWindow(
-      WindowConfig cfg, long maxPendingItems, Downstream out, WindowMetrics metrics, StreamListener listener, Clock clock) {
+      WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.router = new ShardRouter(n);
     for (int u = 0; u < pendingByUnit.length; u++) {
@@ -72,9 +74,10 @@ public final class StreamWindow implements Ingress, Component {
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
+    this.admission = admission;
     this.metrics = metrics;
     this.clock = clock;
-    this.maxPending = maxPendingItems;
+    this.maxPending = cfg.maxPendingItems;
     this.tickNanos = cfg.tick.toNanos();
     metrics.gauge("streamfold.window.open_streams", "Streams open in the window", this::openStreams);
     metrics.gauge("streamfold.window.memory.bytes", "Estimated heap held by open streams, bytes", this::memoryBytes);
@@ -135,8 +138,11 @@ public final class StreamWindow implements Ingress, Component {
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
-    if (!out.canAdmit(points)) {
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
+    Admission.Verdict verdict = admission.check(0, points);
+    if (verdict != Admission.Verdict.ADMIT) {
+      return verdict == Admission.Verdict.NEVER
+          ? IngestResult.tooLarge(admission.neverReason(points))
+          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     metrics.passed(Unit.METRIC_POINT, points);
     if (request.getResourceMetricsCount() > 0) {
@@ -158,9 +164,12 @@ public final class StreamWindow implements Ingress, Component {
       pending.addAndGet(-items);
       return IngestResult.refused(RETRY_AFTER, "window ingress is full");
     }
-    if (!out.canAdmit(now)) {
+    Admission.Verdict verdict = admission.check(now - items, items);
+    if (verdict != Admission.Verdict.ADMIT) {
       pending.addAndGet(-items);
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
+      return verdict == Admission.Verdict.NEVER
+          ? IngestResult.tooLarge(admission.neverReason(items))
+          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     return null;
   }

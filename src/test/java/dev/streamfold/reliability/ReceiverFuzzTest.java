@@ -661,7 +661,7 @@ class ReceiverFuzzTest {
       int open = closeAllStreams();
       assertThat(open).isZero();
       assertThat(service.window().memoryBytes()).isZero();
-      await().atMost(Duration.ofSeconds(20)).until(() -> service.downstream().queuedItems() == 0);
+      await().atMost(Duration.ofSeconds(20)).until(() -> Harness.exportQueued(service) == 0);
       downstream.traces.clear();
       downstream.logs.clear();
       downstream.metrics.clear();
