@@ -27,6 +27,7 @@ public final class Main {
         streamfold validate [--config FILE]  check a config file and exit (0 = valid, 2 = invalid)
         streamfold print-default-config      print the embedded default config
         streamfold loadgen [options]         send synthetic LLM streams over OTLP/gRPC (loadgen --help)
+        streamfold explain [--json] FILE...  what streamfold makes of recorded telemetry (explain --help)
         streamfold --help | --version
 
       Config: YAML, ${env:VAR} and ${env:VAR:-default} are expanded; see README.md.
@@ -45,6 +46,9 @@ public final class Main {
     if (args.length > 0 && !args[0].startsWith("-")) {
       cmd = args[0];
       i = 1;
+    }
+    if (cmd.equals("explain")) {
+      return dev.streamfold.explain.ExplainCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
     }
     if (cmd.equals("loadgen")) {
       dev.streamfold.loadgen.LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));

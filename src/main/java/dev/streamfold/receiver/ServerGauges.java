@@ -3,13 +3,13 @@ package dev.streamfold.receiver;
 import dev.streamfold.http.ByteBudget;
 import dev.streamfold.http.ConnectionLimiter;
 import dev.streamfold.http.HttpServer;
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.Gauges;
 
 /** Connection-level gauges of a receiver's server ({@code streamfold.receiver.*}, tag {@code transport}). */
 final class ServerGauges {
   private ServerGauges() {}
 
-  static void register(PipelineMetrics metrics, String transport, HttpServer server, ByteBudget budget) {
+  static void register(Gauges metrics, String transport, HttpServer server, ByteBudget budget) {
     metrics.gauge("streamfold.receiver.connections.accepted", "Connections admitted by the receiver (cumulative)",
         server::connectionsAccepted, "transport", transport);
     metrics.gauge("streamfold.receiver.connections.open", "Connections open on the receiver",
@@ -23,7 +23,7 @@ final class ServerGauges {
         budget::used, "transport", transport);
   }
 
-  static void register(PipelineMetrics metrics, String transport, ConnectionLimiter limiter) {
+  static void register(Gauges metrics, String transport, ConnectionLimiter limiter) {
     metrics.gauge("streamfold.receiver.connections.accepted", "Connections admitted by the receiver (cumulative)",
         limiter::admitted, "transport", transport);
     metrics.gauge("streamfold.receiver.connections.open", "Connections open on the receiver",

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.TestServices;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.lang.management.ManagementFactory;
