@@ -107,7 +107,7 @@ class ExplainerTest {
     assertThat(streams(r)).isEmpty();
     Finding f = only(r, "no_stream_data");
     assertThat(f.level()).isEqualTo("problem");
-    assertThat(f.message()).startsWith("span `chat gpt-4o-mini` has gen_ai.operation.name=chat but no chunk spans, span events or log records")
+    assertThat(f.message()).startsWith("span `chat gpt-4o-mini` has gen_ai.operation.name=chat but no chunk spans, chunk events or chunk log records")
         .contains("nothing to derive").contains("gen_ai.content.completion.chunk").contains("llm_stream.is_chunk=true")
         .contains("gen_ai.response.time_to_first_chunk");
     assertThat(items(r)).filteredOn(i -> i.name().equals("chat gpt-4o-mini")).singleElement()
