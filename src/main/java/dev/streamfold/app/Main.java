@@ -33,6 +33,7 @@ public final class Main {
         streamfold print-config [CONFIG...]  print the effective config (secrets masked) and exit
         streamfold print-default-config      print the embedded default config
         streamfold loadgen [options]         send synthetic LLM streams over OTLP/gRPC (loadgen --help)
+        streamfold explain [--json] FILE...  what streamfold makes of recorded telemetry (explain --help)
         streamfold --help | --version
 
       CONFIG:
@@ -60,6 +61,9 @@ public final class Main {
     if (args.length > 0 && !args[0].startsWith("-")) {
       cmd = args[0];
       i = 1;
+    }
+    if (cmd.equals("explain")) {
+      return dev.streamfold.explain.ExplainCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
     }
     if (cmd.equals("loadgen")) {
       dev.streamfold.loadgen.LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));

@@ -62,6 +62,13 @@ public final class StreamWindow implements Ingress, Component {
 
   public StreamWindow(
       WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
+    this(cfg, out, admission, metrics, listener, clock, WindowObserver.NOOP);
+  }
+
+  /** @param observer told what became of each item and stream (explain, debug page); thread-safe */
+  public StreamWindow(
+      WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock,
+      WindowObserver observer) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.router = new ShardRouter(n);
     for (int u = 0; u < pendingByUnit.length; u++) {
@@ -70,7 +77,7 @@ public final class StreamWindow implements Ingress, Component {
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
-      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock);
+      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock, observer);
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
