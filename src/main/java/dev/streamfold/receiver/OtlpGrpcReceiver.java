@@ -311,6 +311,10 @@ public final class OtlpGrpcReceiver implements Component {
       case RETRY:
         call.onError(retryLater(reply.message(), reply.retryAfter()));
         break;
+      case TOO_LARGE:
+        // not RESOURCE_EXHAUSTED: SDKs (opentelemetry-java) retry that code even without RetryInfo
+        call.onError(Status.INVALID_ARGUMENT.withDescription(reply.message()).asRuntimeException());
+        break;
       default:
         call.onError(Status.INTERNAL.withDescription(reply.message()).asRuntimeException());
     }

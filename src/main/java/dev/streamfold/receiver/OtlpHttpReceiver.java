@@ -263,6 +263,9 @@ public final class OtlpHttpReceiver implements Component {
           return new Response(200, json ? JSON : PROTOBUF, encode(reply.response(), json));
         case RETRY:
           return retryLater(json, reply.message(), reply.retryAfter());
+        case TOO_LARGE:
+          // larger than the pipeline could ever take: 413 is not retried by OTLP/HTTP clients
+          return status(413, json, Status.Code.INVALID_ARGUMENT, reply.message());
         default:
           return status(500, json, Status.Code.INTERNAL, reply.message());
       }
