@@ -20,6 +20,7 @@ final class Rule {
   private final String eventName;
   private final String attributeKey;
   private final String attributeValue;
+  private final boolean block;
 
   Rule(RuleConfig c) {
     this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
@@ -28,6 +29,12 @@ final class Rule {
     this.eventName = c.eventName;
     this.attributeKey = c.attributeKey;
     this.attributeValue = c.attributeValue;
+    this.block = c.isBlock();
+  }
+
+  /** Chunk-span rules: a matching span is a whole block ({@code chunk_time: block}). */
+  boolean block() {
+    return block;
   }
 
   /**
