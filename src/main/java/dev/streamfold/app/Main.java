@@ -82,8 +82,9 @@ public final class Main {
     switch (cmd) {
       case "validate":
         try {
-          load(config);
+          StreamfoldConfig cfg = load(config);
           out.println((config == null ? "embedded default config" : config) + ": valid");
+          MemoryLimits.warnings(cfg).forEach(w -> out.println("warning: " + w));
           return 0;
         } catch (ConfigException e) {
           err.println("invalid config: " + e.getMessage());

@@ -4,6 +4,7 @@ import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.export.ExportPipeline;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Downstream;
+import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.receiver.OtlpGrpcReceiver;
 import dev.streamfold.receiver.OtlpHttpReceiver;
 import dev.streamfold.telemetry.DownstreamMetricsSender;
@@ -56,8 +57,9 @@ public final class Service {
     this.window =
         new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
     telemetry.registerActiveStreams(window::openStreams);
-    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics()) : null;
-    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics()) : null;
+    Ingress ingress = MemoryLimits.guard(cfg, window, telemetry.pipelineMetrics());
+    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics()) : null;
+    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics()) : null;
     this.health = cfg.service.health.enabled ? new HealthServer(cfg.service.health.endpoint, this::ready) : null;
   }
 

@@ -1,5 +1,6 @@
 package dev.streamfold.config;
 
+import dev.streamfold.limiter.HeapBudget;
 import java.time.Duration;
 
 /** {@code receivers.otlp}: OTLP/gRPC and OTLP/HTTP receivers (SPEC 1.1, 6). */
@@ -8,7 +9,8 @@ public final class ReceiverConfig {
   public Http http = new Http();
   public AuthConfig auth = new AuthConfig();
   /** Items (spans + span events + log records + metric points) admitted but not yet processed by the window. */
-  public long maxPendingItems = 500_000;
+  /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+  public long maxPendingItems = HeapBudget.maxPendingItems();
 
   public static final class Grpc {
     public boolean enabled = true;

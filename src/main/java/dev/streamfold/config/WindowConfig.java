@@ -1,5 +1,6 @@
 package dev.streamfold.config;
 
+import dev.streamfold.limiter.HeapBudget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +10,10 @@ public final class WindowConfig {
   public Duration finalizeGrace = Duration.ofSeconds(2);
   public Duration idleTimeout = Duration.ofSeconds(30);
   public Duration maxStreamAge = Duration.ofMinutes(10);
-  public long maxOpenStreams = 100_000;
-  public long memoryBudgetMib = 256;
+  /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+  public long maxOpenStreams = HeapBudget.maxOpenStreams();
+  /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+  public long memoryBudgetMib = HeapBudget.windowBudgetMib();
   public int maxChunksPerStream = 100_000;
   /** {@code drop} (default) or {@code keep}: what happens to chunk spans, events and logs. */
   public String chunkSpans = "drop";
@@ -24,7 +27,8 @@ public final class WindowConfig {
   public Rules rules = new Rules();
 
   public static final class RecentlyClosed {
-    public long maxKeys = 100_000;
+    /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+    public long maxKeys = HeapBudget.recentlyClosedKeys();
     public Duration ttl = Duration.ofMinutes(5);
   }
 

@@ -188,7 +188,8 @@ final class ExportHandler {
 
   private void refuseAll(Signal signal, IngestResult r, long items) {
     String reason =
-        r.status() == IngestResult.Status.UNAVAILABLE ? Reasons.NOT_READY : Reasons.BACKPRESSURE;
+        r.refusalReason() != null ? r.refusalReason()
+            : r.status() == IngestResult.Status.UNAVAILABLE ? Reasons.NOT_READY : Reasons.BACKPRESSURE;
     metrics.refused(signal, reason, Math.max(items, 1));
   }
 

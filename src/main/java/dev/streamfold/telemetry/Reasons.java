@@ -12,6 +12,8 @@ public final class Reasons {
   public static final String BACKPRESSURE = "backpressure";
   public static final String NOT_READY = "not_ready";
   public static final String INVALID_ITEM = "invalid_item";
+  /** The memory limiter's soft limit (limiter.MemoryLimiter). */
+  public static final String MEMORY_LIMIT = "memory_limit";
 
   // window drops
   public static final String CHUNK_CONSUMED = "chunk_consumed";

@@ -59,6 +59,8 @@ public final class StreamWindow implements Ingress, Component {
   private volatile boolean accepting = true;
   private volatile boolean running;
   private final AtomicLong internalErrors = new AtomicLong();
+  private final AtomicLong shedKeys = new AtomicLong();
+  private final AtomicLong shedStreams = new AtomicLong();
 
   public StreamWindow(
       WindowConfig cfg, long maxPendingItems, Downstream out, PipelineMetrics metrics, StreamListener listener, Clock clock) {
@@ -189,6 +191,25 @@ public final class StreamWindow implements Ingress, Component {
     }
   }
 
+  /**
+   * Memory limiter hook: every shard forgets {@code fraction} of its recently-closed keys and
+   * closes {@code fraction} of its open streams (evicted), asynchronously; counted in
+   * {@link #shedKeys()} / {@link #shedStreams()}.
+   */
+  public void shed(double fraction) {
+    Work w = new Work(null);
+    w.shed = fraction;
+    dispatch(w);
+  }
+
+  public long shedKeys() {
+    return shedKeys.get();
+  }
+
+  public long shedStreams() {
+    return shedStreams.get();
+  }
+
   // ---------------------------------------------------------------- observation
 
   public int openStreams() {
@@ -281,6 +302,7 @@ public final class StreamWindow implements Ingress, Component {
     final CountDownLatch latch;
     final AtomicInteger remaining = new AtomicInteger();
     boolean closeAll;
+    double shed;
 
     Work(ExportTraceServiceRequest traces, ExportLogsServiceRequest logs, long spans, long events, long records) {
       this(traces, logs, spans, events, records, null);
@@ -361,6 +383,10 @@ public final class StreamWindow implements Ingress, Component {
           shard.onLogs(w.logs);
         } else if (w.closeAll) {
           shard.closeAll();
+        } else if (w.shed > 0) {
+          long[] n = shard.shed(w.shed);
+          shedKeys.addAndGet(n[0]);
+          shedStreams.addAndGet(n[1]);
         } else {
           shard.tick();
         }

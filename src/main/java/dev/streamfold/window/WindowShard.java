@@ -599,6 +599,29 @@ final class WindowShard {
     publish();
   }
 
+  /**
+   * Memory limiter (limiter.MemoryLimiter) over its hard limit: forgets {@code fraction} of the
+   * recently-closed keys (oldest first) and closes {@code fraction} of the open streams (least
+   * recently active first, as evicted). Returns {keys forgotten, streams closed}.
+   */
+  long[] shed(double fraction) {
+    long now = clock.nanos();
+    long keys = (long) Math.ceil(recent.size() * fraction);
+    Iterator<Closed> it = recent.values().iterator();
+    for (long i = 0; i < keys && it.hasNext(); i++) {
+      it.next();
+      it.remove();
+    }
+    long streams = (long) Math.ceil(open.size() * fraction);
+    long closed = 0;
+    for (StreamState s; closed < streams && (s = lru.head()) != null; closed++) {
+      close(s, EndReason.EVICTED, now);
+    }
+    flushEmitted();
+    publish();
+    return new long[] {keys, closed};
+  }
+
   /** Nanoseconds until the next deadline (grace, idle, max age), capped by the tick. */
   long nanosToNextDeadline() {
     long now = clock.nanos();
