@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import dev.streamfold.config.ConfigException;
 import dev.streamfold.config.ConfigLoader;
 import dev.streamfold.config.StreamfoldConfig;
-import dev.streamfold.window.Clock;
+import dev.streamfold.time.Clock;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;

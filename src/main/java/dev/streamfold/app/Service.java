@@ -9,7 +9,7 @@ import dev.streamfold.receiver.OtlpGrpcReceiver;
 import dev.streamfold.receiver.OtlpHttpReceiver;
 import dev.streamfold.telemetry.DownstreamMetricsSender;
 import dev.streamfold.telemetry.Telemetry;
-import dev.streamfold.window.Clock;
+import dev.streamfold.time.Clock;
 import dev.streamfold.window.StreamWindow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ public final class Service {
 
   private final StreamfoldConfig cfg;
   private final Telemetry telemetry;
-  private final Downstream downstream;
+  private final ExportPipeline downstream;
   private final StreamWindow window;
   private final OtlpGrpcReceiver grpc;
   private final OtlpHttpReceiver http;
@@ -39,11 +39,6 @@ public final class Service {
 
   public Service(StreamfoldConfig cfg, Clock clock) throws java.io.IOException {
     this.cfg = cfg;
-    // the JDK reads the HTTP server timeouts once per JVM, from the first server created
-    OtlpHttpReceiver.applyRequestTimeout(cfg.receivers.otlp.http.requestTimeout);
-    // and leaves Nagle on unless told: every response with a body would wait for the client's
-    // delayed ACK (about 40 ms on a kept-alive connection)
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     Telemetry.Builder tb = Telemetry.builder(cfg.telemetry);
     // the export side needs the metrics and the metrics push needs the export side: break the
     // cycle with a sender that resolves the downstream lazily
@@ -52,14 +47,14 @@ public final class Service {
       tb.metricsPush(holder);
     }
     this.telemetry = tb.build();
-    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
+    this.downstream = ExportPipeline.builder(cfg.exporter, telemetry.pipelineMetrics()).clock(clock).build();
     holder.set(new DownstreamMetricsSender(downstream));
     this.window =
-        new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
+        new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
     telemetry.registerActiveStreams(window::openStreams);
     Ingress ingress = MemoryLimits.guard(cfg, window, telemetry.pipelineMetrics());
-    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics()) : null;
-    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics()) : null;
+    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics(), clock) : null;
+    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics(), clock) : null;
     this.health = cfg.service.health.enabled ? new HealthServer(cfg.service.health.endpoint, this::ready) : null;
   }
 

@@ -1,5 +1,6 @@
 package dev.streamfold.export;
 
+import dev.streamfold.time.Clock;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.RetryInfo;
@@ -86,8 +87,10 @@ final class GrpcExporter implements Exporter {
   private final Map<Signal, MethodDescriptor<byte[], byte[]>> methods = new EnumMap<>(Signal.class);
   private final long timeoutNanos;
   private final boolean gzip;
+  private final Clock clock;
 
-  GrpcExporter(ExporterConfig.Otlp cfg) throws IOException, GeneralSecurityException {
+  GrpcExporter(ExporterConfig.Otlp cfg, Clock clock) throws IOException, GeneralSecurityException {
+    this.clock = clock;
     this.timeoutNanos = cfg.timeout.toNanos();
     this.gzip = cfg.compression.equals("gzip");
     Metadata headers = new Metadata();
@@ -247,13 +250,13 @@ final class GrpcExporter implements Exporter {
 
   @Override
   public void close(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = clock.nanos() + timeout.toNanos();
     for (ManagedChannel ch : managed.values()) {
       ch.shutdown();
     }
     for (ManagedChannel ch : managed.values()) {
       try {
-        long left = deadline - System.nanoTime();
+        long left = deadline - clock.nanos();
         if (left <= 0 || !ch.awaitTermination(left, TimeUnit.NANOSECONDS)) {
           ch.shutdownNow();
         }

@@ -1,5 +1,6 @@
 package dev.streamfold.export;
 
+import dev.streamfold.time.Clock;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Signal;
@@ -12,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;

@@ -1,10 +1,10 @@
 package dev.streamfold.export;
 
+import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * Aggregates repeated events (dropped or retried batches) into at most one log line per
@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
 final class ThrottledLog {
   private final String what;
   private final long intervalNanos;
-  private final LongSupplier ticker;
+  private final Clock clock;
   private final Consumer<String> sink;
   private final boolean countItems;
   private final Map<String, long[]> counts = new TreeMap<>();
@@ -25,11 +25,11 @@ final class ThrottledLog {
   /**
    * @param countItems report items per key (drops); otherwise report events per key (retries)
    */
-  ThrottledLog(String what, Duration interval, LongSupplier ticker, Consumer<String> sink, boolean countItems) {
+  ThrottledLog(String what, Duration interval, Clock clock, Consumer<String> sink, boolean countItems) {
     this.countItems = countItems;
     this.what = what;
     this.intervalNanos = interval.toNanos();
-    this.ticker = ticker;
+    this.clock = clock;
     this.sink = sink;
   }
 
@@ -59,7 +59,7 @@ final class ThrottledLog {
     if (counts.isEmpty()) {
       return null;
     }
-    long now = ticker.getAsLong();
+    long now = clock.nanos();
     if (!force && emittedOnce && now - lastEmit < intervalNanos) {
       return null;
     }

@@ -1,6 +1,6 @@
 package dev.streamfold.receiver;
 
-import dev.streamfold.telemetry.PipelineMetrics;
+import dev.streamfold.telemetry.ReceiverMetrics;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class BoundedExecutor extends ThreadPoolExecutor {
   private final AtomicLong rejected = new AtomicLong();
 
-  BoundedExecutor(String name, int threads, int queueCapacity, PipelineMetrics metrics) {
+  BoundedExecutor(String name, int threads, int queueCapacity, ReceiverMetrics metrics) {
     super(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queueCapacity), threadFactory(name));
     setRejectedExecutionHandler(
         (r, e) -> {

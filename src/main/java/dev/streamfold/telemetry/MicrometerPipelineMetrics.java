@@ -19,8 +19,8 @@ import java.util.function.IntFunction;
  * <p>Counters are cached per tag combination: enum combinations in arrays indexed by ordinal,
  * reason and shape strings in per-enum maps bounded to about {@value #MAX_REASONS} distinct values
  * (further values are counted under {@code other}), so a hot call is an array or map read and
- * an add, without allocation. Counters without a reason are registered up front so a scrape
- * shows them at 0. Thread-safe.
+ * an add, without allocation. Counters without a reason, and those of the known reasons
+ * ({@link Reasons}), are registered up front so a scrape shows them at 0. Thread-safe.
  */
 final class MicrometerPipelineMetrics implements PipelineMetrics {
   static final int MAX_REASONS = 64;
@@ -110,6 +110,21 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
         .register(registry);
     reparentedOk = reparented("reparented");
     reparentedNot = reparented("unchanged");
+    preRegisterReasons();
+  }
+
+  /**
+   * The known reasons exist at 0 from start-up: a series that appears only with its first event
+   * hides that event from {@code rate()} / {@code increase()} (no earlier sample to compare).
+   */
+  private void preRegisterReasons() {
+    for (Signal s : SIGNALS) {
+      Reasons.REFUSED.forEach(refused[s.ordinal()]::get);
+      Reasons.EXPORT_FAILED.forEach(exportFailed[s.ordinal()]::get);
+    }
+    for (Unit u : new Unit[] {Unit.SPAN, Unit.SPAN_EVENT, Unit.LOG_RECORD}) {
+      Reasons.DROPPED.forEach(dropped[u.ordinal()]::get);
+    }
   }
 
   private Counter reparented(String outcome) {

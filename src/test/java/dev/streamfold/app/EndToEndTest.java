@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.logs.Logger;

@@ -8,7 +8,7 @@ import com.google.protobuf.ByteString;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.otlp.Attributes;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;

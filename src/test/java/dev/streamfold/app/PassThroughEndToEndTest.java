@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.TestServices;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

@@ -3,9 +3,12 @@ package dev.streamfold.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
+import dev.streamfold.time.ManualClock;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
@@ -21,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** Queue, batching and lifecycle logic with an in-memory exporter. */
 class ExportPipelineTest {
-  private final CountingMetrics metrics = new CountingMetrics();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
 
   /** Records requests; answers with the scripted function, or holds the future when {@code pending} is set. */
   private static final class FakeExporter implements Exporter {
@@ -78,23 +81,23 @@ class ExportPipelineTest {
     c.queue.admissionReserve = 0.25;
     FakeExporter fake = new FakeExporter();
     ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build(); // not started: nothing drains
-    assertThat(p.capacityItems()).isEqualTo(100);
-    assertThat(p.canAdmit(75)).isTrue();
-    assertThat(p.canAdmit(76)).isFalse();
+    assertThat(TestData.gauge(metrics, ExportPipeline.QUEUE_CAPACITY_GAUGE)).isEqualTo(100);
+    assertThat(p.check(0, 75)).isEqualTo(Admission.Verdict.ADMIT);
+    assertThat(p.check(0, 76)).isEqualTo(Admission.Verdict.NEVER);
     assertThat(p.offerSpans(List.of(TestData.resourceSpans(70)), 70)).isTrue();
-    assertThat(p.canAdmit(5)).isTrue();
-    assertThat(p.canAdmit(6)).isFalse();
+    assertThat(p.check(0, 5)).isEqualTo(Admission.Verdict.ADMIT);
+    assertThat(p.check(0, 6)).isEqualTo(Admission.Verdict.RETRY_LATER);
     assertThat(p.offerLogs(List.of(TestData.resourceLogs(31)), 31)).isFalse();
-    assertThat(metrics.failed(Signal.LOGS, Reasons.QUEUE_FULL)).isEqualTo(31);
+    assertThat(metrics.get("export_failed.logs." + Reasons.QUEUE_FULL)).isEqualTo(31);
     assertThat(p.offerLogs(List.of(TestData.resourceLogs(30)), 30)).isTrue();
-    assertThat(p.queuedItems()).isEqualTo(100);
+    assertThat(TestData.queued(metrics)).isEqualTo(100);
     assertThat(p.offerMetrics(List.of(TestData.resourceMetrics(0)), 1)).isFalse();
     assertThat(p.offerSpans(List.of(), 0)).isTrue();
 
     p.shutdown(Duration.ofMillis(100)); // never started: everything queued is lost and counted
-    assertThat(metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(70);
-    assertThat(metrics.failed(Signal.LOGS, Reasons.SHUTDOWN)).isEqualTo(30);
-    assertThat(p.queuedItems()).isZero();
+    assertThat(metrics.get("export_failed.traces." + Reasons.SHUTDOWN)).isEqualTo(70);
+    assertThat(metrics.get("export_failed.logs." + Reasons.SHUTDOWN)).isEqualTo(30);
+    assertThat(TestData.queued(metrics)).isZero();
     assertThat(fake.requests).isEmpty();
     assertThat(fake.closed).isTrue();
   }
@@ -112,9 +115,9 @@ class ExportPipelineTest {
       p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     }
     await().until(() -> fake.inFlight.get() == 3);
-    assertThat(p.queuedItems()).isEqualTo(10);
+    assertThat(TestData.queued(metrics)).isEqualTo(10);
     fake.releaseAll();
-    await().until(() -> metrics.exported(Signal.TRACES) == 10);
+    await().until(() -> metrics.get("exported.traces") == 10);
     assertThat(fake.maxInFlight.get()).isEqualTo(3);
     p.shutdown(Duration.ofSeconds(5));
   }
@@ -132,11 +135,11 @@ class ExportPipelineTest {
     }
     p.offerLogs(List.of(TestData.resourceLogs(2)), 2);
     p.shutdown(Duration.ofSeconds(10));
-    assertThat(metrics.exported(Signal.TRACES)).isEqualTo(30);
-    assertThat(metrics.exported(Signal.LOGS)).isEqualTo(2);
+    assertThat(metrics.get("exported.traces")).isEqualTo(30);
+    assertThat(metrics.get("exported.logs")).isEqualTo(2);
     assertThat(fake.requests.stream().filter(r -> r.signal() == Signal.TRACES).mapToLong(ExportRequest::items).sorted().boxed().toList())
         .containsExactly(2L, 7L, 7L, 7L, 7L);
-    assertThat(metrics.failedTotal()).isZero();
+    assertThat(metrics.sum("export_failed.")).isZero();
     assertThat(fake.closed).isTrue();
   }
 
@@ -147,10 +150,10 @@ class ExportPipelineTest {
     ExportPipeline p = ExportPipeline.builder(cfg(), metrics).exporter(fake).build();
     p.start();
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.NON_RETRYABLE) == 2);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.NON_RETRYABLE) == 2);
     fake.fail = null;
     p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
-    await().until(() -> metrics.exported(Signal.TRACES) == 3);
+    await().until(() -> metrics.get("exported.traces") == 3);
     p.shutdown(Duration.ofSeconds(5));
   }
 
@@ -161,10 +164,10 @@ class ExportPipelineTest {
     FakeExporter fake = new FakeExporter();
     ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
     assertThat(p.offerSpans(List.of(TestData.resourceSpans(25)), 30)).isTrue();
-    assertThat(p.queuedItems()).isEqualTo(25);
+    assertThat(TestData.queued(metrics)).isEqualTo(25);
     p.start();
-    await().until(() -> metrics.exported(Signal.TRACES) == 25);
-    assertThat(p.queuedItems()).isZero();
+    await().until(() -> metrics.get("exported.traces") == 25);
+    assertThat(TestData.queued(metrics)).isZero();
     p.shutdown(Duration.ofSeconds(5));
   }
 
@@ -214,7 +217,7 @@ class ExportPipelineTest {
 
   @Test
   void throttledLogAggregatesIntoOneLinePerInterval() {
-    TestTime t = new TestTime();
+    ManualClock t = new ManualClock();
     List<String> lines = new ArrayList<>();
     ThrottledLog log = new ThrottledLog("dropped", Duration.ofSeconds(10), t, lines::add, true);
     log.record("traces/non_retryable", 5, "grpc INVALID_ARGUMENT");
@@ -224,7 +227,7 @@ class ExportPipelineTest {
     log.record("logs/queue_full", 7, "queue full");
     assertThat(lines).hasSize(1);
     assertThat(lines.get(0)).contains("traces/non_retryable=5");
-    t.nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+    t.advance(Duration.ofSeconds(11));
     log.flush(false);
     assertThat(lines).hasSize(2);
     assertThat(lines.get(1)).contains("logs/queue_full=7", "traces/non_retryable=200", "207 items in 101 requests", "last error: queue full");
@@ -257,7 +260,7 @@ class ExportPipelineTest {
       th.join();
     }
     // every offered item is exported or counted as refused at shutdown, none vanishes
-    assertThat(metrics.exported(Signal.TRACES) + metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(1200);
-    assertThat(p.queuedItems()).isZero();
+    assertThat(metrics.get("exported.traces") + metrics.get("export_failed.traces." + Reasons.SHUTDOWN)).isEqualTo(1200);
+    assertThat(TestData.queued(metrics)).isZero();
   }
 }

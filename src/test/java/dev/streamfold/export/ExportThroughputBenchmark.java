@@ -2,7 +2,9 @@ package dev.streamfold.export;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.nio.file.Path;
@@ -20,13 +22,13 @@ class ExportThroughputBenchmark {
   private void run(String name, ExporterConfig cfg, GrpcTestServer server) throws Exception {
     int spans = 200_000;
     ResourceSpans one = TestData.resourceSpans(1);
-    CountingMetrics m = new CountingMetrics();
+    InMemoryMetrics m = new InMemoryMetrics();
     ExportPipeline p = ExportPipeline.create(cfg, m);
     p.start();
     long t0 = System.nanoTime();
     int refused = 0;
     for (int i = 0; i < spans; i++) {
-      while (!p.canAdmit(1)) {
+      while (p.check(0, 1) != Admission.Verdict.ADMIT) {
         Thread.onSpinWait();
       }
       if (!p.offerSpans(List.of(one), 1)) {
@@ -35,7 +37,7 @@ class ExportThroughputBenchmark {
     }
     long offered = System.nanoTime() - t0;
     final int expected = spans - refused;
-    await().atMost(Duration.ofMinutes(2)).until(() -> m.exported(Signal.TRACES) == expected);
+    await().atMost(Duration.ofMinutes(2)).until(() -> m.get("exported.traces") == expected);
     long total = System.nanoTime() - t0;
     p.shutdown(Duration.ofSeconds(5));
     System.out.printf("%s: %d spans (%d bytes each), offer loop %.0f ms, all exported after %.0f ms = %.0f spans/s, server counted %d%n",

@@ -3,6 +3,7 @@ package dev.streamfold.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.pipeline.Signal;
@@ -113,13 +114,13 @@ class FileExportTest {
     assertThat(cfg.type).isEqualTo("file");
     cfg.file.path = dir.resolve("nested/out/output.jsonl").toString();
     cfg.batch.timeout = Duration.ofMillis(20);
-    CountingMetrics metrics = new CountingMetrics();
+    InMemoryMetrics metrics = new InMemoryMetrics();
     ExportPipeline p = ExportPipeline.create(cfg, metrics);
     p.start();
     try {
       p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
       p.offerLogs(List.of(TestData.resourceLogs(3)), 3);
-      await().until(() -> metrics.exported(Signal.TRACES) == 2 && metrics.exported(Signal.LOGS) == 3);
+      await().until(() -> metrics.get("exported.traces") == 2 && metrics.get("exported.logs") == 3);
     } finally {
       p.shutdown(Duration.ofSeconds(5));
     }

@@ -3,9 +3,12 @@ package dev.streamfold.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
+import dev.streamfold.time.ManualClock;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -14,7 +17,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -30,8 +32,8 @@ class GrpcExportTest {
       EnumSet.of(Status.Code.CANCELLED, Status.Code.DEADLINE_EXCEEDED, Status.Code.ABORTED, Status.Code.OUT_OF_RANGE, Status.Code.UNAVAILABLE, Status.Code.DATA_LOSS);
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final CountingMetrics metrics = new CountingMetrics();
-  private final TestTime time = new TestTime();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
+  private final ManualClock time = new ManualClock();
 
   @AfterEach
   void tearDown() throws Exception {
@@ -49,7 +51,7 @@ class GrpcExportTest {
   private ExportPipeline start(ExporterConfig cfg, boolean fakeTime) throws Exception {
     ExportPipeline.Builder b = ExportPipeline.builder(cfg, metrics);
     if (fakeTime) {
-      b.sleeper(time).ticker(time);
+      b.clock(time);
     }
     ExportPipeline p = b.build();
     p.start();
@@ -86,9 +88,9 @@ class GrpcExportTest {
       assertThat(header(md, "authorization")).isEqualTo("Bearer s3cret");
       assertThat(header(md, "grpc-encoding")).isEqualTo("gzip");
     });
-    await().until(() -> metrics.exported(Signal.METRICS) == 5 && metrics.exported(Signal.LOGS) == 2 && metrics.exported(Signal.TRACES) == 3);
-    assertThat(metrics.failedTotal()).isZero();
-    assertThat(p.queuedItems()).isZero();
+    await().until(() -> metrics.get("exported.metrics") == 5 && metrics.get("exported.logs") == 2 && metrics.get("exported.traces") == 3);
+    assertThat(metrics.sum("export_failed.")).isZero();
+    assertThat(TestData.queued(metrics)).isZero();
   }
 
   @Test
@@ -127,18 +129,18 @@ class GrpcExportTest {
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
 
     if (RETRYABLE.contains(code)) {
-      await().until(() -> metrics.exported(Signal.TRACES) == 2);
+      await().until(() -> metrics.get("exported.traces") == 2);
       assertThat(server.traces).hasSize(2);
       assertThat(server.traces.get(1)).isEqualTo(server.traces.get(0));
-      assertThat(time.sleeps).hasSize(1);
-      assertThat(metrics.failedTotal()).isZero();
+      assertThat(time.sleeps()).hasSize(1);
+      assertThat(metrics.sum("export_failed.")).isZero();
     } else {
-      await().until(() -> metrics.failed(Signal.TRACES, Reasons.NON_RETRYABLE) == 2);
+      await().until(() -> metrics.get("export_failed.traces." + Reasons.NON_RETRYABLE) == 2);
       assertThat(server.traces).hasSize(1);
-      assertThat(time.sleeps).isEmpty();
-      assertThat(metrics.exported(Signal.TRACES)).isZero();
+      assertThat(time.sleeps()).isEmpty();
+      assertThat(metrics.get("exported.traces")).isZero();
     }
-    await().until(() -> p.queuedItems() == 0);
+    await().until(() -> TestData.queued(metrics) == 0);
   }
 
   @Test
@@ -147,9 +149,9 @@ class GrpcExportTest {
     server.script.add(GrpcTestServer.Answer.error(Status.Code.RESOURCE_EXHAUSTED, Duration.ofMillis(2500)));
     ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    await().until(() -> metrics.get("exported.traces") == 1);
     assertThat(server.traces).hasSize(2);
-    assertThat(time.sleeps).containsExactly(Duration.ofMillis(2500));
+    assertThat(time.sleeps()).containsExactly(Duration.ofMillis(2500));
   }
 
   @Test
@@ -159,11 +161,11 @@ class GrpcExportTest {
     server.script.add(GrpcTestServer.Answer.error(Status.Code.UNAVAILABLE));
     ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
-    assertThat(time.sleeps).hasSize(2);
-    assertThat(time.sleeps.get(0)).isEqualTo(Duration.ofSeconds(7));
+    await().until(() -> metrics.get("exported.traces") == 1);
+    assertThat(time.sleeps()).hasSize(2);
+    assertThat(time.sleeps().get(0)).isEqualTo(Duration.ofSeconds(7));
     // without a hint: the configured backoff (10 ms initial, jitter 0.5-1.5x, max 50 ms)
-    assertThat(time.sleeps.get(1)).isBetween(Duration.ofMillis(5), Duration.ofMillis(50));
+    assertThat(time.sleeps().get(1)).isBetween(Duration.ofMillis(5), Duration.ofMillis(50));
   }
 
   @Test
@@ -177,14 +179,14 @@ class GrpcExportTest {
     cfg.retry.maxElapsedTime = Duration.ofSeconds(30);
     ExportPipeline p = start(cfg, true);
     p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 3);
-    assertThat(server.traces).hasSize(time.sleeps.size() + 1);
-    assertThat(time.sleeps.size()).isGreaterThan(5);
-    Duration total = time.sleeps.stream().reduce(Duration.ZERO, Duration::plus);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 3);
+    assertThat(server.traces).hasSize(time.sleeps().size() + 1);
+    assertThat(time.sleeps().size()).isGreaterThan(5);
+    Duration total = time.sleeps().stream().reduce(Duration.ZERO, Duration::plus);
     assertThat(total).isLessThanOrEqualTo(Duration.ofSeconds(30));
-    assertThat(time.sleeps).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(4)));
-    assertThat(metrics.exported(Signal.TRACES)).isZero();
-    assertThat(p.queuedItems()).isZero();
+    assertThat(time.sleeps()).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(4)));
+    assertThat(metrics.get("exported.traces")).isZero();
+    assertThat(TestData.queued(metrics)).isZero();
   }
 
   @Test
@@ -195,9 +197,9 @@ class GrpcExportTest {
     cfg.retry.maxElapsedTime = Duration.ofMinutes(5);
     ExportPipeline p = start(cfg, true);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 1);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 1);
     assertThat(server.traces).hasSize(1);
-    assertThat(time.sleeps).isEmpty();
+    assertThat(time.sleeps()).isEmpty();
   }
 
   @Test
@@ -206,7 +208,7 @@ class GrpcExportTest {
     server.script.add(GrpcTestServer.Answer.partial(2));
     ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
     p.offerSpans(List.of(TestData.resourceSpans(5)), 5);
-    await().until(() -> metrics.partial(Signal.TRACES) == 2 && metrics.exported(Signal.TRACES) == 3);
+    await().until(() -> metrics.get("export_rejected.traces") == 2 && metrics.get("exported.traces") == 3);
     assertThat(server.traces).hasSize(1);
   }
 
@@ -216,7 +218,7 @@ class GrpcExportTest {
     int port = first.port();
     first.close();
     ExporterConfig cfg = Configs.of("otlp_grpc", "127.0.0.1:" + port);
-    RecordingExporter rec = new RecordingExporter(ExportPipeline.createExporter(cfg, Clock.systemUTC()));
+    RecordingExporter rec = new RecordingExporter(Exporters.create(cfg, time));
     ExportPipeline p = ExportPipeline.builder(cfg, metrics).exporter(rec).build();
     p.start();
     closeables.add(() -> p.shutdown(Duration.ofSeconds(5)));
@@ -227,15 +229,15 @@ class GrpcExportTest {
       assertThat(p.offerSpans(List.of(rs), 5)).isTrue();
     }
     await().until(() -> rec.count(ExportOutcome.Kind.RETRYABLE) >= 5);
-    assertThat(metrics.exported(Signal.TRACES)).isZero();
-    assertThat(p.queuedItems()).isEqualTo(50);
+    assertThat(metrics.get("exported.traces")).isZero();
+    assertThat(TestData.queued(metrics)).isEqualTo(50);
 
     GrpcTestServer back = new GrpcTestServer(port);
     closeables.add(back);
-    await().atMost(Duration.ofSeconds(30)).until(() -> metrics.exported(Signal.TRACES) == 50);
+    await().atMost(Duration.ofSeconds(30)).until(() -> metrics.get("exported.traces") == 50);
     assertThat(TestData.spanNames(back.allResourceSpans())).containsExactlyInAnyOrderElementsOf(sent);
-    assertThat(metrics.failedTotal()).isZero();
-    assertThat(p.queuedItems()).isZero();
+    assertThat(metrics.sum("export_failed.")).isZero();
+    assertThat(TestData.queued(metrics)).isZero();
   }
 
   @Test
@@ -251,16 +253,16 @@ class GrpcExportTest {
 
     List<String> sent = new ArrayList<>();
     int offers = 0;
-    while (p.canAdmit(10) && offers < 50) {
+    while (p.check(0, 10) == Admission.Verdict.ADMIT && offers < 50) {
       ResourceSpans rs = TestData.resourceSpans(10);
       sent.addAll(TestData.spanNameList(List.of(rs)));
       assertThat(p.offerSpans(List.of(rs), 10)).isTrue();
       offers++;
     }
-    assertThat(p.canAdmit(10)).isFalse();
-    assertThat(p.queuedItems()).isEqualTo(90);
-    assertThat(metrics.gauge(ExportPipeline.QUEUE_SIZE_GAUGE)).isEqualTo(90.0);
-    assertThat(metrics.gauge(ExportPipeline.QUEUE_CAPACITY_GAUGE)).isEqualTo(100.0);
+    assertThat(p.check(0, 10)).isEqualTo(Admission.Verdict.RETRY_LATER);
+    assertThat(TestData.queued(metrics)).isEqualTo(90);
+    assertThat(TestData.gauge(metrics, ExportPipeline.QUEUE_SIZE_GAUGE)).isEqualTo(90.0);
+    assertThat(TestData.gauge(metrics, ExportPipeline.QUEUE_CAPACITY_GAUGE)).isEqualTo(100.0);
     await().until(() -> server.heldCount() == 1); // one request in flight, the rest waits in the queue
 
     // the reserve above the admission watermark still takes what the window emits itself
@@ -269,14 +271,14 @@ class GrpcExportTest {
     assertThat(p.offerSpans(List.of(reserve), 10)).isTrue();
     // over the hard capacity: dropped and counted, never blocking
     assertThat(p.offerSpans(List.of(TestData.resourceSpans(5)), 5)).isFalse();
-    assertThat(metrics.failed(Signal.TRACES, Reasons.QUEUE_FULL)).isEqualTo(5);
+    assertThat(metrics.get("export_failed.traces." + Reasons.QUEUE_FULL)).isEqualTo(5);
 
     server.release();
-    await().until(() -> metrics.exported(Signal.TRACES) == 100);
-    assertThat(p.queuedItems()).isZero();
-    assertThat(p.canAdmit(10)).isTrue();
+    await().until(() -> metrics.get("exported.traces") == 100);
+    assertThat(TestData.queued(metrics)).isZero();
+    assertThat(p.check(0, 10)).isEqualTo(Admission.Verdict.ADMIT);
     assertThat(TestData.spanNames(server.allResourceSpans())).containsExactlyInAnyOrderElementsOf(sent);
-    assertThat(metrics.failedTotal()).isEqualTo(5);
+    assertThat(metrics.sum("export_failed.")).isEqualTo(5);
   }
 
   @Test
@@ -295,7 +297,7 @@ class GrpcExportTest {
     p.shutdown(Duration.ofSeconds(10));
     assertThat(server.traces).hasSize(3);
     assertThat(server.traces.get(2).getResourceSpansCount()).isEqualTo(5);
-    assertThat(metrics.exported(Signal.TRACES)).isEqualTo(25);
+    assertThat(metrics.get("exported.traces")).isEqualTo(25);
   }
 
   @Test
@@ -319,7 +321,7 @@ class GrpcExportTest {
       assertThat(rs.getScopeSpans(0).getScope()).isEqualTo(big.getScopeSpans(0).getScope());
     });
     assertThat(TestData.spanNames(server.allResourceSpans())).containsExactlyInAnyOrderElementsOf(TestData.spanNames(List.of(big)));
-    assertThat(metrics.exported(Signal.TRACES)).isEqualTo(25);
+    assertThat(metrics.get("exported.traces")).isEqualTo(25);
   }
 
   @Test
@@ -334,7 +336,7 @@ class GrpcExportTest {
     }
     // far below max_size: only the timeout can have sealed these
     await().until(() -> server.allResourceSpans().size() == 3);
-    await().until(() -> metrics.exported(Signal.TRACES) == 3);
+    await().until(() -> metrics.get("exported.traces") == 3);
   }
 
   @Test
@@ -348,26 +350,11 @@ class GrpcExportTest {
     p.offerLogs(List.of(TestData.resourceLogs(3)), 3);
     await().until(() -> server.heldCount() == 2);
     p.shutdown(Duration.ofMillis(200));
-    assertThat(metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(4);
-    assertThat(metrics.failed(Signal.LOGS, Reasons.SHUTDOWN)).isEqualTo(3);
-    assertThat(p.queuedItems()).isZero();
+    assertThat(metrics.get("export_failed.traces." + Reasons.SHUTDOWN)).isEqualTo(4);
+    assertThat(metrics.get("export_failed.logs." + Reasons.SHUTDOWN)).isEqualTo(3);
+    assertThat(TestData.queued(metrics)).isZero();
     assertThat(p.offerSpans(List.of(TestData.resourceSpans(2)), 2)).isFalse();
-    assertThat(metrics.failed(Signal.TRACES, Reasons.SHUTDOWN)).isEqualTo(6);
-    assertThat(p.canAdmit(1)).isFalse();
-  }
-
-  @Test
-  void exportMetricsRequestSendsEncodedBytesDirectly() throws Exception {
-    GrpcTestServer server = server();
-    ExportPipeline p = start(Configs.of("otlp_grpc", server.endpoint()), true);
-    ExportMetricsServiceRequest req = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(TestData.resourceMetrics(3)).build();
-    ExportOutcome o = p.exportMetricsRequest(req.toByteArray()).get();
-    assertThat(o.isSuccess()).isTrue();
-    assertThat(server.metrics).containsExactly(req);
-    assertThat(metrics.exported(Signal.METRICS)).isEqualTo(4);
-
-    server.script.add(GrpcTestServer.Answer.error(Status.Code.INVALID_ARGUMENT));
-    assertThat(p.exportMetricsRequest(req.toByteArray()).get().kind()).isEqualTo(ExportOutcome.Kind.NON_RETRYABLE);
-    assertThat(metrics.failed(Signal.METRICS, Reasons.NON_RETRYABLE)).isEqualTo(4);
+    assertThat(metrics.get("export_failed.traces." + Reasons.SHUTDOWN)).isEqualTo(6);
+    assertThat(p.check(0, 1)).isEqualTo(Admission.Verdict.RETRY_LATER);
   }
 }

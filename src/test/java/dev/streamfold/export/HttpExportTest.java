@@ -3,9 +3,11 @@ package dev.streamfold.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
+import dev.streamfold.time.ManualClock;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
@@ -15,7 +17,6 @@ import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.net.ServerSocket;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -29,8 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class HttpExportTest {
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final CountingMetrics metrics = new CountingMetrics();
-  private final TestTime time = new TestTime();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
+  private ManualClock time = new ManualClock();
 
   @AfterEach
   void tearDown() throws Exception {
@@ -45,19 +46,19 @@ class HttpExportTest {
     return s;
   }
 
-  private ExportPipeline start(ExporterConfig cfg, Clock clock, RecordingExporter[] rec) throws Exception {
-    RecordingExporter r = new RecordingExporter(ExportPipeline.createExporter(cfg, clock));
+  private ExportPipeline start(ExporterConfig cfg, RecordingExporter[] rec) throws Exception {
+    RecordingExporter r = new RecordingExporter(Exporters.create(cfg, time));
     if (rec != null) {
       rec[0] = r;
     }
-    ExportPipeline p = ExportPipeline.builder(cfg, metrics).exporter(r).sleeper(time).ticker(time).build();
+    ExportPipeline p = ExportPipeline.builder(cfg, metrics).exporter(r).clock(time).build();
     p.start();
     closeables.add(() -> p.shutdown(Duration.ofSeconds(5)));
     return p;
   }
 
   private ExportPipeline start(ExporterConfig cfg) throws Exception {
-    return start(cfg, Clock.systemUTC(), null);
+    return start(cfg, null);
   }
 
   @Test
@@ -73,7 +74,7 @@ class HttpExportTest {
     p.offerSpans(List.of(rs), 3);
     p.offerLogs(List.of(rl), 2);
     p.offerMetrics(List.of(rm), 2);
-    await().until(() -> metrics.exported(Signal.TRACES) == 3 && metrics.exported(Signal.LOGS) == 2 && metrics.exported(Signal.METRICS) == 2);
+    await().until(() -> metrics.get("exported.traces") == 3 && metrics.get("exported.logs") == 2 && metrics.get("exported.metrics") == 2);
 
     assertThat(server.received).extracting(HttpTestServer.Received::path).containsExactlyInAnyOrder("/v1/traces", "/v1/logs", "/v1/metrics");
     for (HttpTestServer.Received r : server.received) {
@@ -89,7 +90,7 @@ class HttpExportTest {
         default -> assertThat(ExportMetricsServiceRequest.parseFrom(r.body())).isEqualTo(ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build());
       }
     }
-    assertThat(metrics.failedTotal()).isZero();
+    assertThat(metrics.sum("export_failed.")).isZero();
   }
 
   @Test
@@ -116,11 +117,11 @@ class HttpExportTest {
     server.script.add(HttpTestServer.Answer.of(status));
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
-    await().until(() -> metrics.exported(Signal.TRACES) == 2);
+    await().until(() -> metrics.get("exported.traces") == 2);
     assertThat(server.received).hasSize(2);
     assertThat(server.received.get(1).body()).isEqualTo(server.received.get(0).body());
-    assertThat(time.sleeps).singleElement().satisfies(d -> assertThat(d).isBetween(Duration.ofMillis(5), Duration.ofMillis(50)));
-    assertThat(metrics.failedTotal()).isZero();
+    assertThat(time.sleeps()).singleElement().satisfies(d -> assertThat(d).isBetween(Duration.ofMillis(5), Duration.ofMillis(50)));
+    assertThat(metrics.sum("export_failed.")).isZero();
   }
 
   @ParameterizedTest
@@ -130,8 +131,8 @@ class HttpExportTest {
     server.script.add(HttpTestServer.Answer.retryAfter(status, "3"));
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
-    assertThat(time.sleeps).containsExactly(Duration.ofSeconds(3));
+    await().until(() -> metrics.get("exported.traces") == 1);
+    assertThat(time.sleeps()).containsExactly(Duration.ofSeconds(3));
   }
 
   @Test
@@ -139,15 +140,16 @@ class HttpExportTest {
     HttpTestServer server = server();
     Instant now = Instant.parse("2025-06-01T12:00:00Z");
     server.script.add(HttpTestServer.Answer.retryAfter(503, DateTimeFormatter.RFC_1123_DATE_TIME.format(now.plusSeconds(12).atZone(ZoneOffset.UTC))));
-    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()), Clock.fixed(now, ZoneOffset.UTC), null);
+    time = new ManualClock(now);
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
-    assertThat(time.sleeps).containsExactly(Duration.ofSeconds(12));
+    await().until(() -> metrics.get("exported.traces") == 1);
+    assertThat(time.sleeps()).containsExactly(Duration.ofSeconds(12));
   }
 
   @Test
   void retryAfterParsing() {
-    Clock c = Clock.fixed(Instant.parse("2025-06-01T12:00:00Z"), ZoneOffset.UTC);
+    ManualClock c = new ManualClock(Instant.parse("2025-06-01T12:00:00Z"));
     assertThat(HttpExporter.retryAfter("120", c)).isEqualTo(Duration.ofMinutes(2));
     assertThat(HttpExporter.retryAfter(" 0 ", c)).isEqualTo(Duration.ZERO);
     assertThat(HttpExporter.retryAfter("Sun, 01 Jun 2025 11:00:00 GMT", c)).isEqualTo(Duration.ZERO);
@@ -164,11 +166,11 @@ class HttpExportTest {
     server.script.add(HttpTestServer.Answer.of(status));
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.NON_RETRYABLE) == 3);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.NON_RETRYABLE) == 3);
     assertThat(server.received).hasSize(1);
-    assertThat(time.sleeps).isEmpty();
-    assertThat(metrics.exported(Signal.TRACES)).isZero();
-    assertThat(p.queuedItems()).isZero();
+    assertThat(time.sleeps()).isEmpty();
+    assertThat(metrics.get("exported.traces")).isZero();
+    assertThat(TestData.queued(metrics)).isZero();
   }
 
   @Test
@@ -177,7 +179,7 @@ class HttpExportTest {
     byte[] status = com.google.rpc.Status.newBuilder().setCode(3).setMessage("span 7 has a bad id").build().toByteArray();
     server.script.add(new HttpTestServer.Answer(400, null, "application/x-protobuf", status));
     RecordingExporter[] rec = new RecordingExporter[1];
-    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()), Clock.systemUTC(), rec);
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()), rec);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> rec[0].outcomes.size() == 1);
     assertThat(rec[0].outcomes.get(0).message()).isEqualTo("http 400: span 7 has a bad id");
@@ -190,7 +192,7 @@ class HttpExportTest {
     server.defaultAnswer = r -> new HttpTestServer.Answer(200, null, "application/x-protobuf", body);
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
     p.offerSpans(List.of(TestData.resourceSpans(4)), 4);
-    await().until(() -> metrics.partial(Signal.TRACES) == 1 && metrics.exported(Signal.TRACES) == 3);
+    await().until(() -> metrics.get("export_rejected.traces") == 1 && metrics.get("exported.traces") == 3);
   }
 
   @Test
@@ -204,22 +206,24 @@ class HttpExportTest {
     cfg.retry.maxInterval = Duration.ofSeconds(2);
     cfg.retry.maxElapsedTime = Duration.ofSeconds(10);
     RecordingExporter[] rec = new RecordingExporter[1];
-    ExportPipeline p = start(cfg, Clock.systemUTC(), rec);
+    ExportPipeline p = start(cfg, rec);
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 2);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 2);
     assertThat(rec[0].outcomes).hasSizeGreaterThan(3).allSatisfy(o -> assertThat(o.kind()).isEqualTo(ExportOutcome.Kind.RETRYABLE));
   }
 
   @Test
-  void exportMetricsRequestPostsTheEncodedBytes() throws Exception {
+  void metricsArePostedToTheMetricsPath() throws Exception {
     HttpTestServer server = server();
     ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
-    byte[] req = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(TestData.resourceMetrics(2)).build().toByteArray();
-    assertThat(p.exportMetricsRequest(req).get().isSuccess()).isTrue();
+    ResourceMetrics rm = TestData.resourceMetrics(2);
+    byte[] req = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build().toByteArray();
+    assertThat(p.offerMetrics(List.of(rm), 3)).isTrue();
+    await().until(() -> metrics.get("exported.metrics") == 3);
     assertThat(server.received).singleElement().satisfies(r -> {
       assertThat(r.path()).isEqualTo("/v1/metrics");
       assertThat(r.body()).isEqualTo(req);
     });
-    assertThat(metrics.exported(Signal.METRICS)).isEqualTo(3);
+    assertThat(metrics.get("exported.metrics")).isEqualTo(3);
   }
 }

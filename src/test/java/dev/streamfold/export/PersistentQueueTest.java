@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
 import io.grpc.Status;
@@ -171,7 +173,7 @@ class PersistentQueueTest {
 
   @Test
   void queuedBatchesSurviveARestartAndAllArrive() throws Exception {
-    CountingMetrics m1 = new CountingMetrics();
+    InMemoryMetrics m1 = new InMemoryMetrics();
     List<String> sent = new ArrayList<>();
     try (GrpcTestServer down = new GrpcTestServer()) {
       down.defaultAnswer = GrpcTestServer.Answer.error(Status.Code.UNAVAILABLE);
@@ -186,24 +188,25 @@ class PersistentQueueTest {
       await().until(() -> down.traces.size() >= 3);
       first.shutdown(Duration.ofMillis(300));
     }
-    assertThat(m1.exported(Signal.TRACES)).isZero();
-    assertThat(m1.failedTotal()).isZero(); // nothing dropped: it stayed on disk
+    assertThat(m1.get("exported.traces")).isZero();
+    assertThat(m1.sum("export_failed.")).isZero(); // nothing dropped: it stayed on disk
 
-    CountingMetrics m2 = new CountingMetrics();
+    InMemoryMetrics m2 = new InMemoryMetrics();
     try (GrpcTestServer up = new GrpcTestServer()) {
       ExportPipeline second = ExportPipeline.create(persistentConfig(up.endpoint()), m2);
-      assertThat(second.queuedItems()).isEqualTo(54);
+      assertThat(TestData.queued(m2)).isEqualTo(54);
       second.start();
-      await().until(() -> m2.exported(Signal.TRACES) == 50 && m2.exported(Signal.LOGS) == 4);
+      await().until(() -> m2.get("exported.traces") == 50 && m2.get("exported.logs") == 4);
       assertThat(TestData.spanNames(up.allResourceSpans())).containsExactlyInAnyOrderElementsOf(sent);
-      await().until(() -> m2.gauge(ExportPipeline.PERSISTENT_BYTES_GAUGE) == 0 && second.queuedItems() == 0);
+      await().until(() -> TestData.gauge(m2, ExportPipeline.PERSISTENT_BYTES_GAUGE) == 0 && TestData.queued(m2) == 0);
       second.shutdown(Duration.ofSeconds(5));
     }
-    assertThat(m2.failedTotal()).isZero();
+    assertThat(m2.sum("export_failed.")).isZero();
 
     // a third start finds nothing to replay
-    ExportPipeline third = ExportPipeline.create(persistentConfig("127.0.0.1:1"), new CountingMetrics());
-    assertThat(third.queuedItems()).isZero();
+    InMemoryMetrics m3 = new InMemoryMetrics();
+    ExportPipeline third = ExportPipeline.create(persistentConfig("127.0.0.1:1"), m3);
+    assertThat(TestData.queued(m3)).isZero();
     third.shutdown(Duration.ofSeconds(1));
   }
 
@@ -223,19 +226,19 @@ class PersistentQueueTest {
     try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
       ch.truncate(ch.size() - 3);
     }
-    CountingMetrics m = new CountingMetrics();
+    InMemoryMetrics m = new InMemoryMetrics();
     try (GrpcTestServer up = new GrpcTestServer()) {
       ExportPipeline p = ExportPipeline.create(persistentConfig(up.endpoint()), m);
       p.start();
-      await().until(() -> m.exported(Signal.TRACES) == 2);
+      await().until(() -> m.get("exported.traces") == 2);
       p.shutdown(Duration.ofSeconds(5));
     }
-    assertThat(m.failed(Signal.TRACES, PersistentQueue.CORRUPT)).isEqualTo(3);
+    assertThat(m.get("export_failed.traces." + PersistentQueue.CORRUPT)).isEqualTo(3);
   }
 
   @Test
   void overTheDiskBoundOffersAreDroppedAsQueueFull() throws Exception {
-    CountingMetrics m = new CountingMetrics();
+    InMemoryMetrics m = new InMemoryMetrics();
     try (GrpcTestServer server = new GrpcTestServer()) {
       server.hold();
       ExporterConfig cfg = persistentConfig(server.endpoint());
@@ -256,13 +259,13 @@ class PersistentQueueTest {
       }
       assertThat(refused).isTrue();
       assertThat(accepted).isBetween(15, 21);
-      assertThat(m.failed(Signal.TRACES, Reasons.QUEUE_FULL)).isEqualTo(1);
-      assertThat(m.gauge(ExportPipeline.PERSISTENT_BYTES_GAUGE)).isLessThanOrEqualTo(1 << 20);
-      assertThat(p.canAdmit(1)).isFalse();
+      assertThat(m.get("export_failed.traces." + Reasons.QUEUE_FULL)).isEqualTo(1);
+      assertThat(TestData.gauge(m, ExportPipeline.PERSISTENT_BYTES_GAUGE)).isLessThanOrEqualTo(1 << 20);
+      assertThat(p.check(0, 1)).isEqualTo(Admission.Verdict.RETRY_LATER);
       server.release();
       final int expected = accepted;
-      await().until(() -> m.exported(Signal.TRACES) == expected);
-      await().until(() -> p.canAdmit(1));
+      await().until(() -> m.get("exported.traces") == expected);
+      await().until(() -> p.check(0, 1) == Admission.Verdict.ADMIT);
       p.shutdown(Duration.ofSeconds(5));
     }
   }

@@ -1,6 +1,7 @@
 package dev.streamfold.export;
 
 import com.google.protobuf.ByteString;
+import dev.streamfold.telemetry.InMemoryMetrics;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
@@ -159,5 +160,22 @@ final class TestData {
       }
     }
     return names;
+  }
+
+  /** Sum of every series of gauge {@code name} (one per exporter). */
+  static double gauge(InMemoryMetrics m, String name) {
+    double sum = 0;
+    for (String key : m.gaugeKeys()) {
+      String[] parts = key.split(",");
+      if (parts[0].equals(name)) {
+        sum += m.gaugeValue(name, java.util.Arrays.copyOfRange(parts, 1, parts.length));
+      }
+    }
+    return sum;
+  }
+
+  /** Items in the export queues (queued, being sent or retried), from the queue size gauge. */
+  static long queued(InMemoryMetrics m) {
+    return (long) gauge(m, ExportPipeline.QUEUE_SIZE_GAUGE);
   }
 }

@@ -3,9 +3,11 @@ package dev.streamfold.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.Reasons;
+import dev.streamfold.time.ManualClock;
 import io.grpc.TlsServerCredentials;
 import java.io.File;
 import java.io.InputStream;
@@ -42,8 +44,8 @@ class TlsExportTest {
   private static Pem client;
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final CountingMetrics metrics = new CountingMetrics();
-  private final TestTime time = new TestTime();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
+  private final ManualClock time = new ManualClock();
 
   @BeforeAll
   static void certificates() throws Exception {
@@ -89,7 +91,7 @@ class TlsExportTest {
   }
 
   private ExportPipeline start(ExporterConfig cfg) throws Exception {
-    ExportPipeline p = ExportPipeline.builder(cfg, metrics).sleeper(time).ticker(time).build();
+    ExportPipeline p = ExportPipeline.builder(cfg, metrics).clock(time).build();
     p.start();
     closeables.add(() -> p.shutdown(Duration.ofSeconds(5)));
     return p;
@@ -120,7 +122,7 @@ class TlsExportTest {
     GrpcTestServer s = grpcServer(false);
     ExportPipeline p = start(tlsConfig("otlp_grpc", s.endpoint()));
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
-    await().until(() -> metrics.exported(Signal.TRACES) == 2);
+    await().until(() -> metrics.get("exported.traces") == 2);
     assertThat(s.traces).hasSize(1);
   }
 
@@ -131,7 +133,7 @@ class TlsExportTest {
     untrusted.otlp.tls.caFile = "";
     ExportPipeline p = start(untrusted);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 1);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 1);
     assertThat(s.traces).isEmpty();
 
     ExporterConfig skip = tlsConfig("otlp_grpc", s.endpoint());
@@ -139,7 +141,7 @@ class TlsExportTest {
     skip.otlp.tls.insecureSkipVerify = true;
     ExportPipeline p2 = start(skip);
     p2.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    await().until(() -> metrics.get("exported.traces") == 1);
   }
 
   @Test
@@ -150,11 +152,11 @@ class TlsExportTest {
     cfg.otlp.tls.keyFile = client.key().getPath();
     ExportPipeline p = start(cfg);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    await().until(() -> metrics.get("exported.traces") == 1);
 
     ExportPipeline noCert = start(tlsConfig("otlp_grpc", s.endpoint()));
     noCert.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 1);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 1);
     assertThat(s.traces).hasSize(1);
   }
 
@@ -187,7 +189,7 @@ class TlsExportTest {
     cfg.otlp.tls.keyFile = client.key().getPath();
     ExportPipeline p = start(cfg);
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
-    await().until(() -> metrics.exported(Signal.TRACES) == 2);
+    await().until(() -> metrics.get("exported.traces") == 2);
     assertThat(s.received).singleElement().satisfies(r -> assertThat(r.path()).isEqualTo("/v1/traces"));
   }
 
@@ -199,7 +201,7 @@ class TlsExportTest {
     untrusted.otlp.tls.caFile = "";
     ExportPipeline p = start(untrusted);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.failed(Signal.TRACES, Reasons.RETRIES_EXHAUSTED) == 1);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 1);
     assertThat(s.received).isEmpty();
 
     ExporterConfig skip = tlsConfig("otlp_http", s.baseUrl());
@@ -207,7 +209,7 @@ class TlsExportTest {
     skip.otlp.tls.insecureSkipVerify = true;
     ExportPipeline p2 = start(skip);
     p2.offerSpans(List.of(TestData.resourceSpans(1)), 1);
-    await().until(() -> metrics.exported(Signal.TRACES) == 1);
+    await().until(() -> metrics.get("exported.traces") == 1);
   }
 
   @Test

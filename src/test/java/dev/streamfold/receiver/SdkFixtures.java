@@ -34,9 +34,8 @@ import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import java.nio.ByteBuffer;
-import java.time.Clock;
+import dev.streamfold.time.ManualClock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,7 +48,7 @@ import java.util.Map;
  */
 final class SdkFixtures {
   static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
-  static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  static final ManualClock CLOCK = new ManualClock(NOW);
   /** A recent time with all nine nanosecond digits in use. */
   static final long T0 = NOW.getEpochSecond() * 1_000_000_000L - 60_000_000_000L + 123_456_789L;
 

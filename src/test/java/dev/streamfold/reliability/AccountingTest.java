@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.app.Service;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.Otlp;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import io.opentelemetry.exporter.internal.FailedExportException;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;

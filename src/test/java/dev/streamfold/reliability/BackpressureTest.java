@@ -9,7 +9,7 @@ import com.google.rpc.RetryInfo;
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -110,7 +110,7 @@ class BackpressureTest {
     Any info = detail.getDetailsList().stream().filter(d -> d.is(RetryInfo.class)).findFirst().orElseThrow();
     assertThat(info.unpack(RetryInfo.class).getRetryDelay().getSeconds()).isPositive();
     assertThat(accepted).isPositive();
-    assertThat(service.downstream().queuedItems()).isLessThanOrEqualTo(200);
+    assertThat(Harness.exportQueued(service)).isLessThanOrEqualTo(200);
 
     // HTTP: 503 with Retry-After and a google.rpc.Status body
     HttpResponse<byte[]> resp = Harness.post(service.httpPort(), "/v1/traces", PROTOBUF, httpLoad.requests().get(0).toByteArray());
@@ -188,7 +188,7 @@ class BackpressureTest {
       pool.shutdownNow();
     }
     int expected = loads.stream().mapToInt(Workload::expectedSpans).sum();
-    await().atMost(Duration.ofSeconds(30)).until(() -> service.downstream().queuedItems() == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> Harness.exportQueued(service) == 0);
     Harness.Scrape after = Harness.scrape(service);
     Harness.summary("backpressure-burst", String.format(
         "clients=%d, sent=%d spans in requests of 60, refusals=%d, received=%d, export_failed{queue_full}=%d",

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import io.grpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.time.Duration;
@@ -57,7 +57,7 @@ class DownstreamOutageTest {
     assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
 
     // all of it waits in the export queue, none dropped, none delivered
-    await().atMost(Duration.ofSeconds(10)).until(() -> service.downstream().queuedItems() == w.expectedSpans());
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.exportQueued(service) == w.expectedSpans());
     Harness.Scrape during = Harness.scrape(service);
     assertThat(during.sum("streamfold_export_queue_size")).isEqualTo(w.expectedSpans());
     assertThat(during.sum("streamfold_exported_total")).isZero();
@@ -68,7 +68,7 @@ class DownstreamOutageTest {
     downstream.restart();
     await().atMost(Duration.ofSeconds(30)).until(() -> w.countIn(downstream.spans()) == w.expectedSpans());
     long outageMs = (System.nanoTime() - outageStart) / 1_000_000;
-    await().atMost(Duration.ofSeconds(10)).until(() -> service.downstream().queuedItems() == 0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.exportQueued(service) == 0);
 
     int found = w.assertExactlyOnce(downstream.spans());
     assertThat(downstream.spans()).hasSize(w.expectedSpans());
@@ -102,7 +102,7 @@ class DownstreamOutageTest {
     assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
     await().atMost(Duration.ofSeconds(20)).until(() ->
         Harness.scrape(service).count("streamfold_export_failed_total", "reason", "retries_exhausted", "signal", "traces") == w.expectedSpans());
-    assertThat(service.downstream().queuedItems()).isZero();
+    assertThat(Harness.exportQueued(service)).isZero();
     downstream.restart();
     assertThat(downstream.spans()).isEmpty();
     Harness.summary("downstream-outage-past-retry-budget", String.format(

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.app.Service;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import io.grpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -101,7 +101,7 @@ class DownstreamStatusTest {
     await().atMost(Duration.ofSeconds(10)).until(() ->
         Harness.scrape(service).count("streamfold_export_failed_total", "reason", "non_retryable", "signal", "traces")
             - before.count("streamfold_export_failed_total", "reason", "non_retryable", "signal", "traces") == w.expectedSpans());
-    await().atMost(Duration.ofSeconds(10)).until(() -> service.downstream().queuedItems() == 0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.exportQueued(service) == 0);
     Harness.Scrape after = Harness.scrape(service);
     // nothing delivered; every span went to the downstream exactly once: no retry
     assertThat(w.countIn(downstream.spans())).isZero();
@@ -125,7 +125,7 @@ class DownstreamStatusTest {
     long attemptsBefore = downstream.attempts();
     Workload w = send();
     await().atMost(Duration.ofSeconds(20)).until(() -> w.countIn(downstream.spans()) == w.expectedSpans());
-    await().atMost(Duration.ofSeconds(10)).until(() -> service.downstream().queuedItems() == 0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.exportQueued(service) == 0);
     w.assertExactlyOnce(downstream.spans());
     Harness.Scrape after = Harness.scrape(service);
     assertThat(downstream.failedAnswers() - failedBefore).isEqualTo(3);
@@ -145,7 +145,7 @@ class DownstreamStatusTest {
     int requestsBefore = downstream.traces.size();
     Workload w = send();
     await().atMost(Duration.ofSeconds(10)).until(() -> w.countIn(downstream.spans()) == w.expectedSpans());
-    await().atMost(Duration.ofSeconds(10)).until(() -> service.downstream().queuedItems() == 0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.exportQueued(service) == 0);
     downstream.succeed();
     int answered = downstream.traces.size() - requestsBefore;
     Harness.Scrape after = Harness.scrape(service);

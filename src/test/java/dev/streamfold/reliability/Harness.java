@@ -86,6 +86,11 @@ final class Harness {
     return new Scrape(HTTP.send(r, HttpResponse.BodyHandlers.ofString()).body());
   }
 
+  /** Items in the export queues (queued, being sent or retried), from the scraped gauge. */
+  static long exportQueued(Service service) throws IOException, InterruptedException {
+    return scrape(service).count("streamfold_export_queue_size");
+  }
+
   /** One scrape; {@link #sum} adds up the series of a metric whose labels include the given pairs. */
   record Scrape(String text) {
     private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+(\\S+)");

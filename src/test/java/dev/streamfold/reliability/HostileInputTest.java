@@ -10,7 +10,7 @@ import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.otlp.Attributes;
 import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.Otlp;
 import io.grpc.StatusRuntimeException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;

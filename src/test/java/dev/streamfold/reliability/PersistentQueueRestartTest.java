@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
@@ -80,7 +80,7 @@ class PersistentQueueRestartTest {
     first.start();
     Workload w = new Workload(2, 30, 5, 120, 20);
     sendAndQueue(first, clock1, w);
-    await().atMost(Duration.ofSeconds(10)).until(() -> first.downstream().queuedItems() == w.expectedSpans());
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.exportQueued(first) == w.expectedSpans());
     await().atMost(Duration.ofSeconds(10)).until(() -> Harness.scrape(first).sum("streamfold_export_queue_persistent_bytes") > 0);
     assertThat(Harness.scrape(first).sum("streamfold_export_failed_total")).isZero();
 
@@ -95,7 +95,7 @@ class PersistentQueueRestartTest {
     second = new Service(config(), clock2);
     second.start(); // replays the queue
     await().atMost(Duration.ofSeconds(20)).until(() -> w.countIn(downstream.spans()) == w.expectedSpans());
-    await().atMost(Duration.ofSeconds(10)).until(() -> second.downstream().queuedItems() == 0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.exportQueued(second) == 0);
     int found = w.assertExactlyOnce(downstream.spans());
     assertThat(downstream.spans()).hasSize(w.expectedSpans());
     Harness.Scrape s = Harness.scrape(second);
@@ -156,7 +156,7 @@ class PersistentQueueRestartTest {
     first.start();
     Workload w = new Workload(8, 0, 0, 100, 10);
     sendAndQueue(first, clock1, w);
-    await().atMost(Duration.ofSeconds(10)).until(() -> first.downstream().queuedItems() == w.expectedSpans());
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.exportQueued(first) == w.expectedSpans());
     first.stop();
     first = null;
 
@@ -174,7 +174,7 @@ class PersistentQueueRestartTest {
     downstream.restart();
     second = new Service(cfg, new ManualClock());
     second.start();
-    await().atMost(Duration.ofSeconds(20)).until(() -> second.downstream().queuedItems() == 0
+    await().atMost(Duration.ofSeconds(20)).until(() -> Harness.exportQueued(second) == 0
         && Harness.scrape(second).count("streamfold_export_failed_total", "reason", "persistent_queue_corrupt")
             + w.countIn(downstream.spans()) == w.expectedSpans());
     long corrupt = Harness.scrape(second).count("streamfold_export_failed_total", "reason", "persistent_queue_corrupt");

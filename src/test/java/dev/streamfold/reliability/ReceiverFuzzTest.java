@@ -11,7 +11,7 @@ import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.otlp.Attributes;
 import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -661,7 +661,7 @@ class ReceiverFuzzTest {
       int open = closeAllStreams();
       assertThat(open).isZero();
       assertThat(service.window().memoryBytes()).isZero();
-      await().atMost(Duration.ofSeconds(20)).until(() -> service.downstream().queuedItems() == 0);
+      await().atMost(Duration.ofSeconds(20)).until(() -> Harness.exportQueued(service) == 0);
       downstream.traces.clear();
       downstream.logs.clear();
       downstream.metrics.clear();

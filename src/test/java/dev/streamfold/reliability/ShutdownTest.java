@@ -9,7 +9,7 @@ import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.otlp.Attributes;
 import dev.streamfold.testing.FakeCollector;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.Otlp;
 import io.grpc.StatusRuntimeException;
 import io.opentelemetry.proto.trace.v1.Span;

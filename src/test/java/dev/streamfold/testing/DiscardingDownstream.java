@@ -24,20 +24,8 @@ public class DiscardingDownstream implements Downstream {
     return true;
   }
 
-  @Override
-  public boolean canAdmit(long items) {
-    return true;
-  }
 
-  @Override
-  public long queuedItems() {
-    return 0;
-  }
 
-  @Override
-  public long capacityItems() {
-    return Long.MAX_VALUE;
-  }
 
   @Override
   public void shutdown(Duration timeout) {}

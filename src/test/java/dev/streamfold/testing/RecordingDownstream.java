@@ -18,7 +18,6 @@ public final class RecordingDownstream implements Downstream {
   public final List<ResourceSpans> spans = new CopyOnWriteArrayList<>();
   public final List<ResourceLogs> logs = new CopyOnWriteArrayList<>();
   public final List<ResourceMetrics> metrics = new CopyOnWriteArrayList<>();
-  public volatile boolean admit = true;
 
   @Override
   public boolean offerSpans(List<ResourceSpans> s, int items) {
@@ -38,20 +37,8 @@ public final class RecordingDownstream implements Downstream {
     return true;
   }
 
-  @Override
-  public boolean canAdmit(long items) {
-    return admit;
-  }
 
-  @Override
-  public long queuedItems() {
-    return 0;
-  }
 
-  @Override
-  public long capacityItems() {
-    return Long.MAX_VALUE;
-  }
 
   @Override
   public void shutdown(Duration timeout) {}

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.testing.CountingMetrics;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.RecordingDownstream;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ class ProducerFixturesTest {
 
   /** Feeds the whole fixture as one export (traces, then logs), then lets the grace pass. */
   List<Span> run(ProducerFixture f) {
-    WindowShard shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
     shard.onTraces(f.traces);
     if (f.logs.getResourceLogsCount() > 0) {
       shard.onLogs(f.logs);

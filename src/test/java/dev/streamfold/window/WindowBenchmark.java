@@ -8,8 +8,7 @@ import dev.streamfold.derive.InputShape;
 import dev.streamfold.derive.StreamFacts;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.derive.Summary;
-import dev.streamfold.telemetry.PipelineMetrics;
-import dev.streamfold.testing.ManualClock;
+import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.Otlp;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -77,7 +76,7 @@ public class WindowBenchmark {
     WindowConfig cfg = new WindowConfig();
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     clock = new ManualClock();
-    shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), new dev.streamfold.testing.DiscardingDownstream(), PipelineMetrics.NOOP,
+    shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), new dev.streamfold.testing.DiscardingDownstream(), dev.streamfold.telemetry.WindowMetrics.NOOP,
         StreamListener.NOOP, clock);
     long[] times = new long[100];
     long[] starts = new long[100];

@@ -1,0 +1,61 @@
+package dev.streamfold.export;
+
+import dev.streamfold.time.Clock;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Shutdown state shared by one exporter's queue, consumers and retry loop, on the one injected
+ * {@link Clock}: draining starts a deadline; past it (or on {@link #abort}) in-flight work is
+ * given up. Thread-safe.
+ */
+final class Drain {
+  private static final Duration POLL = Duration.ofMillis(5);
+
+  private final Clock clock;
+  private volatile boolean draining;
+  private volatile boolean aborted;
+  private volatile long deadline = Long.MAX_VALUE;
+
+  Drain(Clock clock) {
+    this.clock = clock;
+  }
+
+  void begin(Duration timeout) {
+    deadline = clock.nanos() + timeout.toNanos();
+    draining = true;
+  }
+
+  boolean draining() {
+    return draining;
+  }
+
+  boolean aborted() {
+    return aborted;
+  }
+
+  void abort() {
+    aborted = true;
+  }
+
+  /** True when waiting {@code delay} before a retry would pass the shutdown deadline, or after abort. */
+  boolean cannotWait(Duration delay) {
+    return aborted || (draining && clock.nanos() + delay.toNanos() > deadline);
+  }
+
+  /** Waits (on the clock) until {@code done} or the deadline. */
+  void awaitUntil(BooleanSupplier done) {
+    try {
+      while (!done.getAsBoolean() && clock.nanos() < deadline) {
+        clock.sleep(POLL);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Time left before the deadline, at least {@code floor}. */
+  Duration remaining(Duration floor) {
+    return Duration.ofNanos(Math.max(floor.toNanos(), deadline - clock.nanos()));
+  }
+}
