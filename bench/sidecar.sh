@@ -47,8 +47,8 @@ SMALL_FLAGS=${SMALL_FLAGS:-@$OUT/jvm-image.options -XX:MaxRAMPercentage=50 -XX:M
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f $JAR ]]; then
   mvn -o -B -q -DskipTests package
 fi
-# shellcheck source=bench/classpath.sh
-source bench/classpath.sh
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 bench_classpath
 
 PIDS=()
@@ -58,9 +58,6 @@ cleanup() {
 }
 trap cleanup EXIT
 log() { echo "sidecar: $*" >&2; }
-wants() { [[ " $ONLY " == *" $1 "* ]]; }
-calc() { awk "BEGIN { printf \"$1\", ($2) }"; }
-json_get() { { grep -o "\"$2\":[-0-9.]*" <<<"$1" || true; } | head -1 | cut -d: -f2; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -68,16 +65,6 @@ gc_seconds() { jstat -gc "$1" 2>/dev/null | awk 'NR == 2 {print $NF}'; }
 scrape() { curl -fsS --max-time 5 "http://127.0.0.1:$PROM_PORT/metrics" 2>/dev/null || true; }
 # sum of a metric's samples whose labels match a regex
 metric_sum() { awk -v m="$2" -v re="$3" '$1 ~ "^"m"[{ ]" && $1 ~ re { s += $NF } END { printf "%.0f", s }' <<<"$1"; }
-
-wait_port() { # pid port seconds
-  local pid=$1 port=$2 deadline=$((SECONDS + $3))
-  while ((SECONDS < deadline)); do
-    kill -0 "$pid" 2>/dev/null || return 1
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 write_config() { # file
   cat >"$1" <<YAML
