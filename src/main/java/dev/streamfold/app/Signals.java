@@ -9,12 +9,35 @@ import sun.misc.Signal;
 /**
  * SIGTERM / SIGINT handling: the first signal starts the orderly shutdown on its own thread; a
  * second one exits at once. A shutdown timeout that passes also exits (the drain is bounded by
- * {@code service.shutdown.timeout} plus the accept grace).
+ * {@code service.shutdown.timeout} plus the accept grace). SIGHUP runs the config reload on its
+ * own thread and never stops the process (the JVM's default for SIGHUP is to exit with 129).
  */
 final class Signals {
   private static final Logger log = LoggerFactory.getLogger(Signals.class);
 
   private Signals() {}
+
+  /**
+   * SIGHUP runs {@code onHangup} on its own thread. Installed right after the config is loaded,
+   * before start-up, so that a SIGHUP during start-up does not kill the JVM either.
+   */
+  static void installHangup(Runnable onHangup) {
+    try {
+      Signal.handle(new Signal("HUP"), sig -> {
+        Thread t = new Thread(() -> {
+          try {
+            onHangup.run();
+          } catch (RuntimeException e) {
+            log.error("SIGHUP: config reload failed, still running the previous config: {}", e.toString());
+          }
+        }, "streamfold-reload");
+        t.setDaemon(true);
+        t.start();
+      });
+    } catch (IllegalArgumentException e) {
+      log.debug("cannot handle SIGHUP: {}", e.getMessage());
+    }
+  }
 
   /**
    * @param bound how long an orderly shutdown may take (accept grace + drain timeout); past it

@@ -1,6 +1,5 @@
 package dev.streamfold.config;
 
-import dev.streamfold.limiter.HeapBudget;
 import java.time.Duration;
 
 /** {@code receivers.otlp}: OTLP/gRPC and OTLP/HTTP receivers (SPEC 1.1, 6). */
@@ -8,9 +7,8 @@ public final class ReceiverConfig {
   public Grpc grpc = new Grpc();
   public Http http = new Http();
   public AuthConfig auth = new AuthConfig();
-  /** Items (spans + span events + log records + metric points) admitted but not yet processed by the window. */
-  /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
-  public long maxPendingItems = HeapBudget.maxPendingItems();
+  /** Deprecated alias of {@code window.max_pending_items} (null = not set); see {@link WindowConfig#resolvePendingAlias}. */
+  public Long maxPendingItems;
 
   public static final class Grpc {
     public boolean enabled = true;
@@ -110,6 +108,5 @@ public final class ReceiverConfig {
             + http.maxBufferedBodyMib);
     http.tls.validate(h.section("tls"));
     auth.validate(v.section("auth"));
-    v.positive(maxPendingItems, "max_pending_items");
   }
 }

@@ -91,7 +91,7 @@ public final class HeapBudget {
   public static List<String> warnings(StreamfoldConfig cfg, long heap) {
     long window = Math.max(cfg.window.memoryBudgetMib * MIB, cfg.window.maxOpenStreams * BYTES_PER_OPEN_STREAM);
     long recent = cfg.window.recentlyClosed.maxKeys * BYTES_PER_RECENT_KEY;
-    long pending = cfg.receivers.otlp.maxPendingItems * BYTES_PER_PENDING_ITEM;
+    long pending = cfg.window.maxPendingItems * BYTES_PER_PENDING_ITEM;
     long queue = cfg.exporter.queue.persistent.enabled ? 0 : cfg.exporter.queue.capacityItems * BYTES_PER_QUEUED_ITEM;
     long total = window + recent + pending + queue;
     List<String> out = new ArrayList<>();
@@ -99,7 +99,7 @@ public final class HeapBudget {
       out.add(String.format(
           "bounds need about %d MiB of heap, more than %d%% of the %d MiB max heap: "
               + "window.memory_budget_mib / window.max_open_streams %d MiB, window.recently_closed.max_keys %d MiB, "
-              + "receivers.otlp.max_pending_items %d MiB, exporter.queue.capacity_items %d MiB; "
+              + "window.max_pending_items %d MiB, exporter.queue.capacity_items %d MiB; "
               + "lower them or leave them unset (derived from the heap), or raise -Xmx; "
               + "the memory limiter will refuse data (UNAVAILABLE / 503) before they are reached",
           total / MIB, (int) (FIT_SHARE * 100), heap / MIB, window / MIB, recent / MIB, pending / MIB, queue / MIB));

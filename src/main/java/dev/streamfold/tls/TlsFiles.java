@@ -62,6 +62,20 @@ public final class TlsFiles {
     throw new GeneralSecurityException("no X509 trust manager available");
   }
 
+  /** {@link #check} for every TLS section that is in use: both receivers and an OTLP exporter. */
+  public static void checkAll(dev.streamfold.config.StreamfoldConfig cfg) throws ConfigException {
+    var otlp = cfg.receivers.otlp;
+    if (otlp.grpc.enabled) {
+      check(otlp.grpc.tls, "receivers.otlp.grpc.tls");
+    }
+    if (otlp.http.enabled) {
+      check(otlp.http.tls, "receivers.otlp.http.tls");
+    }
+    if (cfg.exporter.isOtlp()) {
+      check(cfg.exporter.otlp.tls, "exporter.otlp.tls");
+    }
+  }
+
   /**
    * Loads every file {@code cfg} names, as start-up would: certificates parse, the key parses
    * (decrypted when a password is set) and belongs to the certificate, CA files hold certificates.

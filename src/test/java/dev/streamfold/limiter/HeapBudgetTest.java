@@ -40,21 +40,21 @@ class HeapBudgetTest {
     StreamfoldConfig cfg = new StreamfoldConfig();
     cfg.window.memoryBudgetMib = 256;
     cfg.window.maxOpenStreams = 100_000;
-    cfg.receivers.otlp.maxPendingItems = 500_000;
+    cfg.window.maxPendingItems = 500_000;
     cfg.exporter.queue.capacityItems = 200_000;
     assertThat(HeapBudget.warnings(cfg, 256 * MIB))
         .singleElement()
         .asString()
-        .contains("window.memory_budget_mib", "receivers.otlp.max_pending_items", "exporter.queue.capacity_items", "256 MiB max heap");
+        .contains("window.memory_budget_mib", "window.max_pending_items", "exporter.queue.capacity_items", "256 MiB max heap");
   }
 
   @Test
   void anExplicitValueWinsOverTheDerivedDefault(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("c.yaml");
-    Files.writeString(f, "window:\n  max_open_streams: 1234\nreceivers:\n  otlp:\n    max_pending_items: 777\n");
+    Files.writeString(f, "window:\n  max_open_streams: 1234\n  max_pending_items: 777\n");
     StreamfoldConfig cfg = new ConfigLoader().load(f);
     assertThat(cfg.window.maxOpenStreams).isEqualTo(1234);
-    assertThat(cfg.receivers.otlp.maxPendingItems).isEqualTo(777);
+    assertThat(cfg.window.maxPendingItems).isEqualTo(777);
     // unset: derived from this JVM's heap
     assertThat(cfg.window.memoryBudgetMib).isEqualTo(HeapBudget.windowBudgetMib(HeapBudget.maxHeap()));
     assertThat(cfg.exporter.queue.capacityItems).isEqualTo(HeapBudget.queueCapacityItems(HeapBudget.maxHeap()));
@@ -65,7 +65,7 @@ class HeapBudgetTest {
     cfg.window.memoryBudgetMib = HeapBudget.windowBudgetMib(heap);
     cfg.window.maxOpenStreams = HeapBudget.maxOpenStreams(heap);
     cfg.window.recentlyClosed.maxKeys = HeapBudget.recentlyClosedKeys(heap);
-    cfg.receivers.otlp.maxPendingItems = HeapBudget.maxPendingItems(heap);
+    cfg.window.maxPendingItems = HeapBudget.maxPendingItems(heap);
     cfg.exporter.queue.capacityItems = HeapBudget.queueCapacityItems(heap);
     return cfg;
   }

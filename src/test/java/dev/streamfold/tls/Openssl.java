@@ -61,7 +61,7 @@ public final class Openssl {
   }
 
   /** Replaces {@code target} by {@code source} the way a secret volume does: a new file moved into place. */
-  void replace(String source, String target) throws IOException {
+  public void replace(String source, String target) throws IOException {
     Path tmp = dir.resolve(target + ".new");
     Files.copy(dir.resolve(source), tmp, StandardCopyOption.REPLACE_EXISTING);
     Files.move(tmp, dir.resolve(target), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

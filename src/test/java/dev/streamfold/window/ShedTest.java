@@ -4,7 +4,7 @@ import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.WindowConfig;
-import dev.streamfold.testing.CountingMetrics;
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.RecordingDownstream;
 import java.time.Duration;
@@ -18,7 +18,7 @@ class ShedTest {
 
   @Test
   void shedClosesTheLeastRecentlyActiveShareAsEvictedAndForgetsTheOldestKeys() {
-    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, new CountingMetrics(), s -> {}, clock);
+    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, new InMemoryMetrics(), s -> {}, clock);
     for (int t = 0; t < 8; t++) {
       shard.onTraces(traces(chunk(trace(t), id(t), 100 + t, 0, 0, 1)));
       clock.advance(Duration.ofMillis(1));
