@@ -106,7 +106,7 @@ if [[ ! -x target/jre/bin/java || deploy/docker/java-modules -nt target/jre/rele
   rm -rf target/jre
   jlink --add-modules "$(paste -sd, deploy/docker/java-modules)" --strip-debug --no-man-pages \
     --no-header-files --compress=2 --output target/jre
-  target/jre/bin/java -Xshare:dump >/dev/null
+  strip --strip-unneeded target/jre/lib/server/libjvm.so
 fi
 
 # --- 2. build ------------------------------------------------------------------------------------
