@@ -4,6 +4,7 @@ import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.export.ExportPipeline;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Downstream;
+import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.receiver.OtlpGrpcReceiver;
 import dev.streamfold.receiver.OtlpHttpReceiver;
 import dev.streamfold.telemetry.DownstreamMetricsSender;
@@ -56,8 +57,9 @@ public final class Service {
         telemetry.streamListener(), clock, debugState == null ? dev.streamfold.window.WindowObserver.NOOP : debugState);
     this.debug = debugState == null ? null : new dev.streamfold.debug.DebugServer(cfg.service.debug.endpoint, new dev.streamfold.debug.DebugPage(debugState::snapshot));
     telemetry.registerActiveStreams(window::openStreams);
-    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
-    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
+    Ingress ingress = MemoryLimits.guard(cfg, window, telemetry.pipelineMetrics());
+    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics(), clock) : null;
+    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics(), clock) : null;
     this.health = cfg.service.health.enabled ? new HealthServer(cfg.service.health.endpoint, this::ready) : null;
   }
 

@@ -1,5 +1,6 @@
 package dev.streamfold.config;
 
+import dev.streamfold.limiter.HeapBudget;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,7 +52,8 @@ public final class ExporterConfig {
 
   public static final class Queue {
     /** Items (spans, log records, metric points) held for export, in memory. */
-    public long capacityItems = 200_000;
+    /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+    public long capacityItems = HeapBudget.queueCapacityItems();
     /** Share of the capacity kept free for what the window emits itself; the ingress refuses new requests past it. */
     public double admissionReserve = 0.1;
     /** Parallel export requests. */

@@ -458,6 +458,23 @@ final class WindowShard {
     finish();
   }
 
+  /**
+   * Memory limiter (limiter.MemoryLimiter) over its hard limit: forgets {@code fraction} of the
+   * recently-closed keys (oldest first) and closes {@code fraction} of the open streams (least
+   * recently active first, as evicted). Returns {keys forgotten, streams closed}.
+   */
+  long[] shed(double fraction) {
+    long now = clock.nanos();
+    long keys = store.forgetOldest((long) Math.ceil(store.recentlyClosed() * fraction));
+    long streams = (long) Math.ceil(store.size() * fraction);
+    long closed = 0;
+    for (StreamState s; closed < streams && (s = store.leastRecent()) != null; closed++) {
+      lifecycle.close(s, EndReason.EVICTED, now);
+    }
+    finish();
+    return new long[] {keys, closed};
+  }
+
   /** Nanoseconds until the next deadline (grace, idle, max age), capped by the tick. */
   long nanosToNextDeadline() {
     return lifecycle.nanosToNextDeadline(clock.nanos());
