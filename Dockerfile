@@ -34,28 +34,36 @@ FROM ${RUNTIME_IMAGE} AS runtime-base
 COPY deploy/docker/entrypoint.sh /usr/local/bin/streamfold
 COPY deploy/docker/healthcheck.sh /usr/local/bin/streamfold-healthcheck
 COPY deploy/docker/streamfold.yaml /etc/streamfold/streamfold.yaml
+COPY config/jvm.options /opt/streamfold/jvm.options.src
 RUN set -eu; \
+    grep -v '^-Xmx' /opt/streamfold/jvm.options.src > /opt/streamfold/jvm.options; \
+    rm /opt/streamfold/jvm.options.src; \
     grep -q '^streamfold:' /etc/group || echo 'streamfold:x:10001:' >> /etc/group; \
     grep -q '^streamfold:' /etc/passwd \
       || echo 'streamfold:x:10001:10001:streamfold:/var/lib/streamfold:/usr/sbin/nologin' >> /etc/passwd; \
     mkdir -p /opt/streamfold /var/lib/streamfold; \
     chown 10001:10001 /var/lib/streamfold; \
     chmod 0755 /usr/local/bin/streamfold /usr/local/bin/streamfold-healthcheck; \
-    chmod 0644 /etc/streamfold/streamfold.yaml
+    chmod 0644 /etc/streamfold/streamfold.yaml /opt/streamfold/jvm.options
 
-# JVM flags for a small container (see deploy/README.md, "JVM in a container"):
-#  - container support is on by default in JDK 17: heap and CPU count follow the cgroup limits;
-#  - heap = 70% of the memory limit, the rest for metaspace, code cache, thread stacks and
-#    Netty's direct buffers;
-#  - Serial GC: a sidecar gets about one CPU, where JDK ergonomics would pick Serial anyway;
-#    it has the smallest footprint and its pauses on a heap of a few hundred MiB stay in the
-#    low milliseconds, which the asynchronous OTLP path absorbs. The central scale-out tier
-#    with 2+ CPUs and a larger heap overrides this with -XX:+UseG1GC (deploy/k8s/scale-out);
-#  - an OutOfMemoryError exits the process so that the orchestrator restarts it, instead of
-#    leaving a half-broken JVM running.
+# JVM flags for a small container: /opt/streamfold/jvm.options is config/jvm.options (the
+# README's run command) without its -Xmx line; instead the heap follows the container's memory
+# limit (container support is on by default in JDK 17):
+#  - heap = 50% of the limit: at 256 MiB that is 128 MiB of heap plus ~60-90 MiB of metaspace,
+#    code cache, thread stacks and Netty's direct buffers (each capped in jvm.options), so RSS
+#    stays under the limit under overload (bench/sidecar.sh measures it). The window, queue and
+#    pending-item bounds the config leaves unset derive from the heap, and the memory limiter
+#    refuses data (UNAVAILABLE / 503) before the heap is full;
+#  - Serial GC, the smallest footprint on the one CPU a sidecar gets; the scale-out tier with
+#    2+ CPUs and a larger heap may override it with -XX:+UseG1GC (deploy/k8s/scale-out);
+#  - -XX:+ExitOnOutOfMemoryError (in jvm.options): an OutOfMemoryError ends the process so the
+#    orchestrator restarts it, instead of a half-dead JVM;
+#  - MALLOC_ARENA_MAX=2: glibc's per-thread malloc arenas (JIT, Netty natives) stay few.
+# JAVA_OPTS replaces these flags (jvm.options always applies); JAVA_OPTS_EXTRA is appended.
 ENV STREAMFOLD_CONFIG=/etc/streamfold/streamfold.yaml \
-    JAVA_OPTS="-XX:MaxRAMPercentage=70 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Dfile.encoding=UTF-8" \
+    JAVA_OPTS="-XX:MaxRAMPercentage=50" \
     JAVA_OPTS_EXTRA="" \
+    MALLOC_ARENA_MAX=2 \
     LANG=C.UTF-8
 
 WORKDIR /var/lib/streamfold

@@ -14,8 +14,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# default config, run from a scratch directory so ./streamfold-data lands there
-(cd "$WORK" && exec java -jar "$OLDPWD/$JAR" >"$LOG" 2>&1) &
+# default config and the README's JVM flags, run from a scratch directory so ./streamfold-data lands there
+(cd "$WORK" && exec java @"$OLDPWD/config/jvm.options" -jar "$OLDPWD/$JAR" >"$LOG" 2>&1) &
 PID=$!
 for i in $(seq 1 100); do
   if curl -fsS http://localhost:13133/health/ready >/dev/null 2>&1; then break; fi

@@ -62,6 +62,9 @@ mkdir -p "$OUT"
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f $JAR ]]; then
   mvn -o -B -q -DskipTests package
 fi
+# shellcheck source=bench/classpath.sh
+source bench/classpath.sh
+bench_classpath
 
 PIDS=()
 cleanup() {
@@ -141,8 +144,8 @@ YAML
 start_server() { # kind java_opts config_file -> sets SERVER_PID, returns 1 if it did not come up
   local kind=$1 jopts=$2 cfg=${3:-} cmd
   case $kind in
-    a) cmd="java $LOGCFG $jopts -cp $JAR dev.streamfold.loadgen.BenchServers discard --port $PORT" ;;
-    b) cmd="java $LOGCFG $jopts -cp $JAR dev.streamfold.loadgen.BenchServers forward --port $PORT --downstream 127.0.0.1:$SINK_PORT" ;;
+    a) cmd="java $LOGCFG $jopts -cp $BENCH_CP dev.streamfold.loadgen.BenchServers discard --port $PORT" ;;
+    b) cmd="java $LOGCFG $jopts -cp $BENCH_CP dev.streamfold.loadgen.BenchServers forward --port $PORT --downstream 127.0.0.1:$SINK_PORT" ;;
     c)
       cmd=${STREAMFOLD_CMD//\{java_opts\}/$jopts}
       cmd=${cmd//\{config\}/$cfg}
@@ -163,7 +166,7 @@ start_server() { # kind java_opts config_file -> sets SERVER_PID, returns 1 if i
 }
 
 # ---- sink --------------------------------------------------------------------------------
-java $LOGCFG -Xms1g -Xmx1g -cp "$JAR" dev.streamfold.loadgen.BenchServers sink \
+java $LOGCFG -Xms1g -Xmx1g -cp "$BENCH_CP" dev.streamfold.loadgen.BenchServers sink \
   --port "$SINK_PORT" --http-port "$SINK_HTTP" >"$OUT/sink.log" 2>&1 &
 SINK_PID=$!
 PIDS+=("$SINK_PID")

@@ -124,6 +124,11 @@ if command -v kubectl >/dev/null; then
       step "k8s schema deploy/k8s/$layout" node deploy/tools/validate-k8s.mjs "$work/k8s-$layout.yaml"
     fi
   done
+  step "kubectl kustomize deploy/k8s/monitoring" kubectl kustomize deploy/k8s/monitoring -o "$work/k8s-monitoring.yaml"
+  if [[ -s "$work/k8s-monitoring.yaml" && -s "$work/k8s-base.yaml" && -s "$work/k8s-scale-out.yaml" ]]; then
+    step "PodMonitor / ServiceMonitor select streamfold" python3 deploy/tools/check-monitors.py \
+      "$work/k8s-monitoring.yaml" "$work/k8s-base.yaml" "$work/k8s-scale-out.yaml"
+  fi
 else
   missing_tool "kubectl kustomize" kubectl
 fi
@@ -145,7 +150,7 @@ dockerfile_stages() {
 }
 step "Dockerfile stages" dockerfile_stages
 if command -v shellcheck >/dev/null; then
-  step "shellcheck" shellcheck deploy/check.sh deploy/smoke.sh deploy/docker/entrypoint.sh deploy/docker/healthcheck.sh
+  step "shellcheck" shellcheck deploy/check.sh deploy/prometheus-check.sh deploy/smoke.sh deploy/docker/entrypoint.sh deploy/docker/healthcheck.sh
 else
   missing_tool "shellcheck" shellcheck
 fi

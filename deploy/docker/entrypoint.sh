@@ -7,7 +7,8 @@
 #   validate [--config F]  check a config file (default $STREAMFOLD_CONFIG) and exit
 #   loadgen ... / --help   any other subcommand, passed through
 #
-# JAVA_OPTS holds the image's JVM flags (replace it to change them); JAVA_OPTS_EXTRA is appended.
+# /opt/streamfold/jvm.options (config/jvm.options without -Xmx) always applies; JAVA_OPTS holds
+# the image's heap sizing (replace it to change it); JAVA_OPTS_EXTRA is appended.
 set -eu
 
 config="${STREAMFOLD_CONFIG:-/etc/streamfold/streamfold.yaml}"
@@ -32,4 +33,4 @@ else
 fi
 
 # shellcheck disable=SC2086 # JAVA_OPTS / JAVA_OPTS_EXTRA are word lists on purpose
-exec java ${JAVA_OPTS:-} ${JAVA_OPTS_EXTRA:-} -jar /opt/streamfold/streamfold.jar "$@"
+exec java @/opt/streamfold/jvm.options ${JAVA_OPTS:-} ${JAVA_OPTS_EXTRA:-} -jar /opt/streamfold/streamfold.jar "$@"

@@ -9,6 +9,9 @@ import pathlib
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 SEL = 'service_name=~"$service", gen_ai_request_model=~"$model"'
+# leaked streams carry no model (it is an attribute of the stream span that never came): views of
+# them filter by service only, so picking a model does not hide them
+SEL_SVC = 'service_name=~"$service"'
 RI = "$__rate_interval"
 
 panels = []
@@ -28,7 +31,7 @@ def row(title):
     _y[0] += 1
 
 
-def ts(title, targets, unit, x, w=12, h=8, description="", stack=False, min0=True):
+def ts(title, targets, unit, x, w=12, h=8, description="", stack=False, min0=True, exemplars=False):
     p = {
         "type": "timeseries", "title": title, "id": _id(), "datasource": DS, "description": description,
         "gridPos": {"h": h, "w": w, "x": x, "y": _y[0]},
@@ -38,7 +41,8 @@ def ts(title, targets, unit, x, w=12, h=8, description="", stack=False, min0=Tru
             **({"min": 0} if min0 else {})}, "overrides": []},
         "options": {"legend": {"displayMode": "table", "placement": "bottom", "calcs": ["mean", "max", "lastNotNull"]},
                     "tooltip": {"mode": "multi", "sort": "desc"}},
-        "targets": [{"datasource": DS, "refId": chr(65 + i), "expr": e, "legendFormat": l, "range": True}
+        "targets": [{"datasource": DS, "refId": chr(65 + i), "expr": e, "legendFormat": l, "range": True,
+                     **({"exemplar": True} if exemplars else {})}
                     for i, (e, l) in enumerate(targets)],
     }
     panels.append(p)
@@ -73,25 +77,27 @@ stat("Active streams", 'sum(llm_stream_active{instance=~"$instance"})', "short",
      description="Streams open in the window now (held stream spans included).")
 stat("TTFT p95", f'histogram_quantile(0.95, sum by (le) (rate(gen_ai_client_operation_time_to_first_chunk_seconds_bucket{{{SEL}}}[{RI}])))',
      "s", 12)
-stat("Incomplete streams", f'sum(rate(llm_stream_closed_total{{{SEL}, llm_stream_end_reason!="stream_end"}}[{RI}])) / sum(rate(llm_stream_closed_total{{{SEL}}}[{RI}]))',
-     "percentunit", 18, description="Share of streams not closed by their stream span (idle_timeout, max_age, evicted, shutdown).",
+stat("Incomplete streams", f'(sum(rate(llm_stream_closed_total{{{SEL_SVC}, llm_stream_end_reason!="stream_end"}}[{RI}])) or vector(0)) / sum(rate(llm_stream_closed_total{{{SEL_SVC}}}[{RI}]))',
+     "percentunit", 18, description="Share of streams not closed by their stream span (idle_timeout, max_age, evicted, shutdown), "
+                                    "per service: leaked streams have no model, so the model variable does not apply.",
      thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 0.01}, {"color": "red", "value": 0.05}])
 next_line(4)
 
 # --- latency ------------------------------------------------------------------------------------
 row("Streaming latency")
 ts("Time to first chunk (TTFT) p50 / p95 per model",
-   quantiles("gen_ai_client_operation_time_to_first_chunk_seconds"), "s", 0,
-   description="gen_ai.client.operation.time_to_first_chunk: stream span start to first chunk.")
+   quantiles("gen_ai_client_operation_time_to_first_chunk_seconds"), "s", 0, exemplars=True,
+   description="gen_ai.client.operation.time_to_first_chunk: stream span start to first chunk. "
+               "Exemplars (dots) link to the condensed span's trace.")
 ts("Output tokens per second p50 / p95 per model",
-   quantiles("llm_stream_output_tokens_per_second"), "short", 12,
+   quantiles("llm_stream_output_tokens_per_second"), "short", 12, exemplars=True,
    description="output_tokens / sampling time (first to last chunk). Streams without a token count are not observed.")
 next_line(8)
 ts("Chunk interval p50 / p95 per model",
-   quantiles("gen_ai_client_operation_time_per_output_chunk_seconds"), "s", 0,
+   quantiles("gen_ai_client_operation_time_per_output_chunk_seconds"), "s", 0, exemplars=True,
    description="gen_ai.client.operation.time_per_output_chunk: one observation per interval between consecutive chunks.")
 ts("Stream duration p50 / p95 per model",
-   quantiles("gen_ai_client_operation_duration_seconds"), "s", 12)
+   quantiles("gen_ai_client_operation_duration_seconds"), "s", 12, exemplars=True)
 next_line(8)
 
 # --- outcomes -----------------------------------------------------------------------------------
@@ -100,9 +106,9 @@ ts("Streams closed by end reason and input shape",
    [(f'sum by (llm_stream_end_reason, llm_stream_input_shape) (rate(llm_stream_closed_total{{{SEL}}}[{RI}]))',
      "{{llm_stream_end_reason}} / {{llm_stream_input_shape}}")], "reqps", 0, stack=True)
 ts("Leaked streams (no stream span: idle_timeout, max_age, evicted, shutdown)",
-   [(f'sum by (llm_stream_end_reason, service_name) (rate(llm_stream_closed_total{{{SEL}, llm_stream_end_reason!="stream_end"}}[{RI}]))',
+   [(f'sum by (llm_stream_end_reason, service_name) (rate(llm_stream_closed_total{{{SEL_SVC}, llm_stream_end_reason!="stream_end"}}[{RI}]))',
      "{{llm_stream_end_reason}} {{service_name}}")], "reqps", 12,
-   description="A stream whose stream span never arrived is closed by the window and emitted as llm_stream.incomplete. "
+   description="Filtered by service only: a leaked stream has no model. A stream whose stream span never arrived is closed by the window and emitted as llm_stream.incomplete. "
                "idle_timeout/max_age: the app never ended the span (or exported it elsewhere); evicted: the window's bounds are too small.")
 next_line(8)
 ts("Active streams", [('sum by (instance) (llm_stream_active{instance=~"$instance"})', "{{instance}}")], "short", 0, w=8)

@@ -1,82 +1,119 @@
 package dev.streamfold.app;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.streamfold.http.Exchange;
+import dev.streamfold.http.HttpOptions;
+import dev.streamfold.http.HttpServer;
+import dev.streamfold.http.Refusal;
+import dev.streamfold.http.Request;
+import dev.streamfold.http.RequestHandler;
+import dev.streamfold.http.Response;
 import dev.streamfold.pipeline.Component;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 /**
  * Health endpoint (SPEC 6): {@code /health/live} answers 200 while the process serves (also
  * while draining), {@code /health/ready} answers 200 when accepting data and 503 while starting
- * or draining. {@code /health} is an alias of ready, as the collector's health_check extension
- * answers on its root path. Thread-safe.
+ * or draining. {@code /health} is an alias of ready, and {@code /} answers like the collector's
+ * health_check extension ({@code {"status":"Server available","upSince":...,"uptime":...}}, 200
+ * when ready, 503 otherwise), so probes written for the collector work unchanged.
+ *
+ * <p>Served by the event-driven {@link HttpServer} on its own event loop, answered on it without
+ * blocking: a slow or flooding client on this port costs a socket and a timer, never the loop
+ * other probes need. Thread-safe.
  */
 final class HealthServer implements Component {
-  private final String host;
-  private final int port;
+  private static final String JSON = "application/json";
+
+  private final InetSocketAddress address;
   private final BooleanSupplier ready;
+  private final Clock clock;
+  private final Instant upSince;
   private HttpServer server;
-  private ExecutorService executor;
 
   HealthServer(String endpoint, BooleanSupplier ready) {
+    this(endpoint, ready, Clock.systemUTC());
+  }
+
+  HealthServer(String endpoint, BooleanSupplier ready, Clock clock) {
     int i = endpoint.lastIndexOf(':');
-    this.host = endpoint.substring(0, i);
-    this.port = Integer.parseInt(endpoint.substring(i + 1));
+    String host = endpoint.substring(0, i);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    this.address = new InetSocketAddress(host, Integer.parseInt(endpoint.substring(i + 1)));
     this.ready = ready;
+    this.clock = clock;
+    this.upSince = clock.instant();
   }
 
   @Override
-  public void start() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(host, port), 16);
-    executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "streamfold-health");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext("/health/live", ex -> respond(ex, true, "live"));
-    server.createContext("/health/ready", ex -> respond(ex, ready.getAsBoolean(), "ready"));
-    server.createContext("/health", ex -> {
-      if (ex.getRequestURI().getPath().equals("/health") || ex.getRequestURI().getPath().equals("/health/")) {
-        respond(ex, ready.getAsBoolean(), "ready");
-      } else {
-        ex.sendResponseHeaders(404, -1);
-        ex.close();
-      }
-    });
-    server.start();
+  public synchronized void start() throws IOException {
+    HttpServer s = new HttpServer(HttpOptions.probes("health"), new Handler(), null, false);
+    s.start(address);
+    server = s;
   }
 
   int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
-  private static void respond(HttpExchange ex, boolean ok, String what) throws IOException {
-    byte[] body = ("{\"status\":\"" + (ok ? what : "not " + what) + "\"}\n").getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    if (ex.getRequestMethod().equals("HEAD")) {
-      ex.sendResponseHeaders(ok ? 200 : 503, -1);
-    } else {
-      ex.sendResponseHeaders(ok ? 200 : 503, body.length);
-      try (OutputStream os = ex.getResponseBody()) {
-        os.write(body);
+  private final class Handler implements RequestHandler {
+    @Override
+    public Response onHead(Request req) {
+      if (!req.method().equals("GET") && !req.method().equals("HEAD")) {
+        return Response.empty(405).header("Allow", "GET, HEAD");
+      }
+      switch (req.path()) {
+        case "/":
+          return collectorStyle(ready.getAsBoolean());
+        case "/health/live":
+          return status(true, "live");
+        case "/health":
+        case "/health/":
+        case "/health/ready":
+          return status(ready.getAsBoolean(), "ready");
+        default:
+          return Response.empty(404);
       }
     }
-    ex.close();
+
+    @Override
+    public void onRequest(Request req, Exchange exchange) {
+      // onHead answers every request
+      exchange.respond(Response.empty(500));
+    }
+
+    @Override
+    public Response refused(Request req, Refusal why) {
+      return Response.empty(why == Refusal.TOO_LARGE ? 413 : 503).header("Retry-After", "1");
+    }
+  }
+
+  private static Response status(boolean ok, String what) {
+    return json(ok, "{\"status\":\"" + (ok ? what : "not " + what) + "\"}\n");
+  }
+
+  private Response collectorStyle(boolean ok) {
+    Instant now = clock.instant();
+    return json(ok, "{\"status\":\"Server " + (ok ? "available" : "not available") + "\",\"upSince\":\""
+        + upSince + "\",\"uptime\":\"" + Duration.between(upSince, now) + "\"}\n");
+  }
+
+  private static Response json(boolean ok, String body) {
+    return new Response(ok ? 200 : 503, JSON, body.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override
-  public void shutdown(Duration timeout) {
+  public synchronized void shutdown(Duration timeout) {
     if (server != null) {
-      server.stop(0);
-      executor.shutdownNow();
+      server.close();
+      server = null;
     }
   }
 }

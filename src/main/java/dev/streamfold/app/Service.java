@@ -38,11 +38,6 @@ public final class Service {
 
   public Service(StreamfoldConfig cfg, Clock clock) throws java.io.IOException {
     this.cfg = cfg;
-    // the JDK reads the HTTP server timeouts once per JVM, from the first server created
-    OtlpHttpReceiver.applyRequestTimeout(cfg.receivers.otlp.http.requestTimeout);
-    // and leaves Nagle on unless told: every response with a body would wait for the client's
-    // delayed ACK (about 40 ms on a kept-alive connection)
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     Telemetry.Builder tb = Telemetry.builder(cfg.telemetry);
     // the export side needs the metrics and the metrics push needs the export side: break the
     // cycle with a sender that resolves the downstream lazily

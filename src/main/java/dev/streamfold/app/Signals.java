@@ -9,7 +9,8 @@ import sun.misc.Signal;
 /**
  * SIGTERM / SIGINT handling: the first signal starts the orderly shutdown on its own thread; a
  * second one exits at once. A shutdown timeout that passes also exits (the drain is bounded by
- * {@code service.shutdown.timeout} plus the accept grace).
+ * {@code service.shutdown.timeout} plus the accept grace). SIGHUP runs the config reload on its
+ * own thread and never stops the process (the JVM's default for SIGHUP is to exit with 129).
  */
 final class Signals {
   private static final Logger log = LoggerFactory.getLogger(Signals.class);
@@ -20,7 +21,22 @@ final class Signals {
    * @param bound how long an orderly shutdown may take (accept grace + drain timeout); past it
    *     (plus a margin) the process exits anyway
    */
-  static void install(Service service, Duration bound) {
+  static void install(Service service, Duration bound, Runnable onHangup) {
+    try {
+      Signal.handle(new Signal("HUP"), sig -> {
+        Thread t = new Thread(() -> {
+          try {
+            onHangup.run();
+          } catch (RuntimeException e) {
+            log.error("SIGHUP: config reload failed, still running the previous config: {}", e.toString());
+          }
+        }, "streamfold-reload");
+        t.setDaemon(true);
+        t.start();
+      });
+    } catch (IllegalArgumentException e) {
+      log.debug("cannot handle SIGHUP: {}", e.getMessage());
+    }
     AtomicInteger count = new AtomicInteger();
     for (String name : new String[] {"TERM", "INT"}) {
       try {

@@ -30,8 +30,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loads the YAML configuration: expands {@code ${env:VAR}} and {@code ${env:VAR:-default}},
- * binds strictly (an unknown key is an error) and validates. Every error names the key's
+ * Loads the YAML configuration: merges the sources ({@link ConfigMerge}), expands
+ * {@code ${env:VAR}} and {@code ${env:VAR:-default}}, binds strictly (an unknown key is an
+ * error) and validates. Every error names the key's
  * path and the reason.
  */
 public final class ConfigLoader {
@@ -52,52 +53,90 @@ public final class ConfigLoader {
   }
 
   public StreamfoldConfig load(Path file) throws ConfigException {
-    String text;
+    return load(List.of(file), List.of());
+  }
+
+  /**
+   * The configuration from several sources, as the command line gives them: the files merged in
+   * order (the embedded default when there is none), then the {@code --set} overrides.
+   */
+  public StreamfoldConfig load(List<Path> files, List<String> sets) throws ConfigException {
+    return bind(tree(files, sets));
+  }
+
+  /** The merged, environment-expanded tree of {@link #load(List, List)}, before binding. */
+  public ObjectNode tree(List<Path> files, List<String> sets) throws ConfigException {
+    ObjectMapper mapper = mapper();
+    ObjectNode merged = mapper.createObjectNode();
+    if (files.isEmpty()) {
+      ConfigMerge.merge(merged, readTree(defaultText(), "embedded default config", mapper));
+    }
+    for (Path f : files) {
+      ConfigMerge.merge(merged, readTree(read(f), f.toString(), mapper));
+    }
+    for (String s : sets) {
+      ConfigMerge.set(merged, s, mapper);
+    }
+    return (ObjectNode) expandTree(merged, "");
+  }
+
+  private static JsonNode readTree(String yaml, String source, ObjectMapper mapper) throws ConfigException {
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      JsonNode tree = mapper.readTree(yaml);
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        return mapper.createObjectNode();
+      }
+      if (!tree.isObject()) {
+        throw new ConfigException("", source + ": the config must be a YAML mapping");
+      }
+      return tree;
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("", source + ": invalid YAML: " + e.getOriginalMessage());
+    }
+  }
+
+  private static String read(Path file) throws ConfigException {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException("", "cannot read config file " + file + ": " + e.getMessage());
     }
-    return parse(text);
   }
 
-  public StreamfoldConfig loadDefault() throws ConfigException {
+  private static String defaultText() throws ConfigException {
     try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-      if (in == null) {
-        return parse("{}");
-      }
-      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return in == null ? "{}" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException("", "cannot read embedded default config: " + e.getMessage());
     }
   }
 
-  public StreamfoldConfig parse(String yaml) throws ConfigException {
-    ObjectMapper mapper = mapper();
+  /** Binds an expanded tree strictly and validates it. */
+  static StreamfoldConfig bind(JsonNode tree) throws ConfigException {
     StreamfoldConfig cfg;
     try {
-      JsonNode tree = mapper.readTree(yaml);
-      if (tree == null || tree.isMissingNode() || tree.isNull()) {
-        cfg = new StreamfoldConfig();
-      } else {
-        if (!tree.isObject()) {
-          throw new ConfigException("", "the config must be a YAML mapping");
-        }
-        tree = expandTree(tree, "");
-        cfg = mapper.treeToValue(tree, StreamfoldConfig.class);
-      }
+      cfg = mapper().treeToValue(tree, StreamfoldConfig.class);
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException(path(e), "unknown key '" + e.getPropertyName() + "'");
     } catch (JsonMappingException e) {
       throw new ConfigException(path(e), e.getOriginalMessage());
     } catch (JsonProcessingException e) {
-      throw new ConfigException("", "invalid YAML: " + e.getOriginalMessage());
+      throw new ConfigException("", "invalid config: " + e.getOriginalMessage());
     }
     if (cfg == null) {
       cfg = new StreamfoldConfig();
     }
     cfg.validate();
     return cfg;
+  }
+
+  public StreamfoldConfig loadDefault() throws ConfigException {
+    return load(List.of(), List.of());
+  }
+
+  public StreamfoldConfig parse(String yaml) throws ConfigException {
+    ObjectMapper mapper = mapper();
+    return bind(expandTree(readTree(yaml, "config", mapper), ""));
   }
 
   /** Expands environment references in string values (not in keys or comments). */

@@ -6,8 +6,11 @@ import java.time.Duration;
 public final class ServiceConfig {
   public Health health = new Health();
   public Shutdown shutdown = new Shutdown();
+  public DebugConfig debug = new DebugConfig();
   /** Root log level: error, warn, info, debug. */
   public String logLevel = "info";
+  /** Log line format on stderr: {@code text} or {@code json} (one JSON object per line). */
+  public String logFormat = "text";
 
   public static final class Health {
     public boolean enabled = true;
@@ -23,8 +26,10 @@ public final class ServiceConfig {
     if (health.enabled) {
       v.section("health").endpoint(health.endpoint, "endpoint");
     }
+    debug.validate(v.section("debug"));
     v.section("shutdown").nonNegative(shutdown.acceptGrace, "accept_grace");
     v.section("shutdown").positive(shutdown.timeout, "timeout");
+    v.check(logFormat.matches("text|json"), "log_format", "must be text or json, got '" + logFormat + "'");
     v.check(logLevel.matches("error|warn|info|debug|trace"), "log_level", "must be error, warn, info, debug or trace, got '" + logLevel + "'");
   }
 }

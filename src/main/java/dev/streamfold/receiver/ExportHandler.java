@@ -1,29 +1,27 @@
 package dev.streamfold.receiver;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.streamfold.otlp.OtlpSignal;
 import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
 import dev.streamfold.telemetry.ReceiverMetrics;
 import dev.streamfold.telemetry.Reasons;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
-import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport-neutral part of an export call, shared by the gRPC and HTTP receivers:
- * validate, hand to the {@link Ingress}, count, and build the reply. Thread-safe.
+ * The transport-neutral part of an export call, shared by the gRPC and HTTP receivers: decode,
+ * validate, hand to the {@link Ingress}, count, and build the reply; one routine for every signal
+ * over its {@link OtlpSignal} description. Thread-safe.
  *
  * <p>Counting: every item of a decoded request is counted exactly once, as {@code received}
  * (accepted by the ingress: spans and their events, log records or metric data points), as
@@ -86,109 +84,66 @@ final class ExportHandler {
   }
 
   Reply traces(ExportTraceServiceRequest request) {
-    OtlpValidator.Result<ExportTraceServiceRequest> v = validator.traces(request);
-    IngestResult r;
-    if (v.items() == 0) {
-      r = IngestResult.OK;
-    } else {
-      try {
-        r = ingress.traces(v.request());
-      } catch (RuntimeException e) {
-        return ingressFailed(Signal.TRACES, v.items() + v.rejected(), e);
-      }
-    }
-    if (!r.accepted()) {
-      refuseAll(Signal.TRACES, r, v.items() + v.rejected());
-      return Reply.retry(r, "traces not accepted, retry later");
-    }
-    countAccepted(Signal.TRACES, v);
-    if (v.items() > 0) {
-      metrics.received(Signal.TRACES, Unit.SPAN, v.items());
-      if (v.spanEvents() > 0) {
-        metrics.received(Signal.TRACES, Unit.SPAN_EVENT, v.spanEvents());
-      }
-    }
-    long rejected = v.rejected() + r.rejected();
-    ExportTraceServiceResponse response =
-        rejected == 0
-            ? ExportTraceServiceResponse.getDefaultInstance()
-            : ExportTraceServiceResponse.newBuilder()
-                .setPartialSuccess(
-                    ExportTracePartialSuccess.newBuilder()
-                        .setRejectedSpans(rejected)
-                        .setErrorMessage(join(v.message(), r.message())))
-                .build();
-    return new Reply(Outcome.OK, response, "", Duration.ZERO);
+    return handle(OtlpSignal.TRACES, request);
   }
 
   Reply logs(ExportLogsServiceRequest request) {
-    OtlpValidator.Result<ExportLogsServiceRequest> v = validator.logs(request);
-    IngestResult r;
-    if (v.items() == 0) {
-      r = IngestResult.OK;
-    } else {
-      try {
-        r = ingress.logs(v.request());
-      } catch (RuntimeException e) {
-        return ingressFailed(Signal.LOGS, v.items() + v.rejected(), e);
-      }
-    }
-    if (!r.accepted()) {
-      refuseAll(Signal.LOGS, r, v.items() + v.rejected());
-      return Reply.retry(r, "logs not accepted, retry later");
-    }
-    countAccepted(Signal.LOGS, v);
-    if (v.items() > 0) {
-      metrics.received(Signal.LOGS, Unit.LOG_RECORD, v.items());
-    }
-    long rejected = v.rejected() + r.rejected();
-    ExportLogsServiceResponse response =
-        rejected == 0
-            ? ExportLogsServiceResponse.getDefaultInstance()
-            : ExportLogsServiceResponse.newBuilder()
-                .setPartialSuccess(
-                    ExportLogsPartialSuccess.newBuilder()
-                        .setRejectedLogRecords(rejected)
-                        .setErrorMessage(join(v.message(), r.message())))
-                .build();
-    return new Reply(Outcome.OK, response, "", Duration.ZERO);
+    return handle(OtlpSignal.LOGS, request);
   }
 
   Reply metrics(ExportMetricsServiceRequest request) {
-    OtlpValidator.Result<ExportMetricsServiceRequest> v = validator.metrics(request);
+    return handle(OtlpSignal.METRICS, request);
+  }
+
+  /**
+   * Decodes a request body (protobuf, or OTLP JSON when {@code json}) and handles it: the
+   * transport-neutral entry for receivers.
+   *
+   * @throws InvalidProtocolBufferException when the body cannot be decoded (a client error);
+   *     once decoded nothing is thrown for bad input
+   */
+  Reply decodeAndHandle(Signal signal, byte[] body, int offset, int length, boolean json)
+      throws InvalidProtocolBufferException {
+    return decodeAndHandle(OtlpSignal.of(signal), body, offset, length, json);
+  }
+
+  private <Req> Reply decodeAndHandle(OtlpSignal<Req, ?, ?, ?, ?> sig, byte[] body, int offset, int length, boolean json)
+      throws InvalidProtocolBufferException {
+    Req request = json
+        ? sig.parseJson(new String(body, offset, length, StandardCharsets.UTF_8))
+        : sig.parse(body, offset, length);
+    return handle(sig, request);
+  }
+
+  /** Validates, hands to the ingress, counts and answers one decoded request of any signal. */
+  <Req> Reply handle(OtlpSignal<Req, ?, ?, ?, ?> sig, Req request) {
+    Signal signal = sig.signal();
+    OtlpValidator.Result<Req> v = validator.validate(sig, request);
     IngestResult r;
-    if (v.request().getResourceMetricsCount() == 0) {
+    if (sig.nothingToForward(v.request(), v.items())) {
       r = IngestResult.OK;
     } else {
       try {
-        r = ingress.metrics(v.request());
+        r = sig.offer(ingress, v.request());
       } catch (RuntimeException e) {
-        return ingressFailed(Signal.METRICS, v.items(), e);
+        return ingressFailed(signal, v.items() + v.rejected(), e);
       }
     }
     if (!r.accepted()) {
-      refuseAll(Signal.METRICS, r, v.items());
-      return Reply.retry(r, "metrics not accepted, retry later");
+      refuseAll(signal, r, v.items() + v.rejected());
+      return Reply.retry(r, signal.label() + " not accepted, retry later");
     }
-    if (v.items() > 0) {
-      metrics.received(Signal.METRICS, Unit.METRIC_POINT, v.items());
-    }
-    ExportMetricsServiceResponse response =
-        r.rejected() == 0
-            ? ExportMetricsServiceResponse.getDefaultInstance()
-            : ExportMetricsServiceResponse.newBuilder()
-                .setPartialSuccess(
-                    ExportMetricsPartialSuccess.newBuilder()
-                        .setRejectedDataPoints(r.rejected())
-                        .setErrorMessage(r.message() == null ? "" : r.message()))
-                .build();
-    return new Reply(Outcome.OK, response, "", Duration.ZERO);
-  }
-
-  private void countAccepted(Signal signal, OtlpValidator.Result<?> v) {
     if (v.rejected() > 0) {
       metrics.refused(signal, Reasons.INVALID_ITEM, v.rejected());
     }
+    if (v.items() > 0) {
+      metrics.received(signal, sig.unit(), v.items());
+      if (sig.extraUnit() != null && v.spanEvents() > 0) {
+        metrics.received(signal, sig.extraUnit(), v.spanEvents());
+      }
+    }
+    Message response = sig.response(v.rejected() + r.rejected(), join(v.message(), r.message()));
+    return new Reply(Outcome.OK, response, "", Duration.ZERO);
   }
 
   private void refuseAll(Signal signal, IngestResult r, long items) {

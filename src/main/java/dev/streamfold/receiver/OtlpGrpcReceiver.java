@@ -5,6 +5,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.rpc.RetryInfo;
 import dev.streamfold.config.ReceiverConfig;
+import dev.streamfold.http.ConnectionLimiter;
+import dev.streamfold.http.LimitedServerChannel;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
@@ -24,6 +26,8 @@ import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -43,7 +47,9 @@ import java.security.GeneralSecurityException;
 import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +64,15 @@ import org.slf4j.LoggerFactory;
  * the {@link Ingress} run on a fixed pool of {@code threads} behind a queue of
  * {@code max_queued_requests} calls; when the queue is full the call is answered UNAVAILABLE
  * with a RetryInfo at once. Nothing blocks: the ingress never does, by contract.
+ *
+ * <p>Connection limits: at most {@code max_connections} open connections, and
+ * {@code max_connections_per_client} from one address (past them a new connection is closed on
+ * accept; clients see UNAVAILABLE and retry); a client sending more than
+ * {@code max_rst_frames_per_window} RST_STREAM frames per {@code rst_frames_window} (HTTP/2 rapid
+ * reset) gets GOAWAY; keep-alive pings are policed ({@code permit_keepalive_time}); optional
+ * {@code max_connection_age} / {@code max_connection_idle} send GOAWAY so clients reconnect.
+ * Invalid UTF-8 in a string field is replaced with U+FFFD ({@link Utf8Repair}), not a reason to
+ * refuse the request.
  *
  * <p>Status mapping: malformed protobuf -> INVALID_ARGUMENT; missing / wrong bearer token ->
  * UNAUTHENTICATED; ingress REFUSED / UNAVAILABLE -> UNAVAILABLE with {@code google.rpc.RetryInfo}
@@ -88,6 +103,8 @@ public final class OtlpGrpcReceiver implements Component {
   private volatile Server server;
   private BoundedExecutor executor;
   private HealthStatusManager health;
+  private EventLoopGroup boss;
+  private EventLoopGroup workers;
   private boolean stopped;
 
   /** @param clock used by validation to reject timestamps too far in the future */
@@ -128,15 +145,34 @@ public final class OtlpGrpcReceiver implements Component {
     executor = pool;
     health = new HealthStatusManager();
     ServerInterceptor authInterceptor = new AuthInterceptor(auth, metrics);
-    Server s =
+    ConnectionLimiter limiter = new ConnectionLimiter(cfg.maxConnections, cfg.maxConnectionsPerClient);
+    // own NIO event loops: the connection limit needs its own listening channel type
+    boss = new NioEventLoopGroup(1, daemonThreads("streamfold-otlp-grpc-accept"));
+    workers = new NioEventLoopGroup(0, daemonThreads("streamfold-otlp-grpc-io"));
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address, credentials)
+            .channelFactory(() -> new LimitedServerChannel(limiter))
+            .bossEventLoopGroup(boss)
+            .workerEventLoopGroup(workers)
             // the event loop only deframes; the work hops to the bounded pool in dispatch()
             .directExecutor()
             .maxInboundMessageSize(Math.toIntExact(cfg.maxRecvMsgSizeMib * MIB))
             .maxConcurrentCallsPerConnection(cfg.maxConcurrentStreams)
             .handshakeTimeout(10, TimeUnit.SECONDS)
-            .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true)
+            .permitKeepAliveTime(cfg.permitKeepaliveTime.toNanos(), TimeUnit.NANOSECONDS)
+            .permitKeepAliveWithoutCalls(cfg.permitKeepaliveWithoutCalls);
+    if (cfg.maxRstFramesPerWindow > 0) {
+      builder.maxRstFramesPerWindow(cfg.maxRstFramesPerWindow, Math.toIntExact(cfg.rstFramesWindow.toSeconds()));
+    }
+    if (!cfg.maxConnectionAge.isZero()) {
+      builder.maxConnectionAge(cfg.maxConnectionAge.toNanos(), TimeUnit.NANOSECONDS)
+          .maxConnectionAgeGrace(cfg.maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    if (!cfg.maxConnectionIdle.isZero()) {
+      builder.maxConnectionIdle(cfg.maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    Server s =
+        builder
             .addStreamTracerFactory(new TooLargeCounter(metrics))
             .addService(ServerInterceptors.intercept(
                 service(TraceServiceGrpc.getExportMethod(), Signal.TRACES), authInterceptor))
@@ -150,9 +186,11 @@ public final class OtlpGrpcReceiver implements Component {
       s.start();
     } catch (IOException | RuntimeException e) {
       pool.close(Duration.ZERO);
+      stopEventLoops();
       throw e;
     }
     server = s;
+    ServerGauges.register(metrics, "otlp-grpc", limiter);
     if (auth.enabled() && LoggerFactory.getLogger(FRAME_LOGGER).isDebugEnabled()) {
       log.warn("DEBUG logging is on for {}: it logs request headers, bearer tokens included; "
           + "set that logger to INFO or higher", FRAME_LOGGER);
@@ -194,7 +232,25 @@ public final class OtlpGrpcReceiver implements Component {
       Thread.currentThread().interrupt();
     }
     executor.close(Duration.ofNanos(remainingNanos(deadline)));
+    stopEventLoops();
     log.info("OTLP/gRPC receiver stopped");
+  }
+
+  private void stopEventLoops() {
+    for (EventLoopGroup g : new EventLoopGroup[] {boss, workers}) {
+      if (g != null) {
+        g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static long remainingNanos(long deadline) {
@@ -270,13 +326,16 @@ public final class OtlpGrpcReceiver implements Component {
   private ExportHandler.Reply decodeAndHandle(Signal signal, byte[] body) throws InvalidProtocolBufferException {
     switch (signal) {
       case TRACES:
-        ExportTraceServiceRequest traces = ExportTraceServiceRequest.parseFrom(body);
+        ExportTraceServiceRequest traces = Utf8Repair.parse(
+            ExportTraceServiceRequest.parser(), ExportTraceServiceRequest.getDescriptor(), body, body.length);
         return handleOrFail(() -> handler.traces(traces));
       case LOGS:
-        ExportLogsServiceRequest logs = ExportLogsServiceRequest.parseFrom(body);
+        ExportLogsServiceRequest logs = Utf8Repair.parse(
+            ExportLogsServiceRequest.parser(), ExportLogsServiceRequest.getDescriptor(), body, body.length);
         return handleOrFail(() -> handler.logs(logs));
       default:
-        ExportMetricsServiceRequest metricsRequest = ExportMetricsServiceRequest.parseFrom(body);
+        ExportMetricsServiceRequest metricsRequest = Utf8Repair.parse(
+            ExportMetricsServiceRequest.parser(), ExportMetricsServiceRequest.getDescriptor(), body, body.length);
         return handleOrFail(() -> handler.metrics(metricsRequest));
     }
   }

@@ -2,13 +2,15 @@ package dev.streamfold.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import dev.streamfold.config.ReceiverConfig;
+import dev.streamfold.http.ByteBudget;
+import dev.streamfold.http.Exchange;
+import dev.streamfold.http.HttpOptions;
+import dev.streamfold.http.HttpServer;
+import dev.streamfold.http.Refusal;
+import dev.streamfold.http.Request;
+import dev.streamfold.http.RequestHandler;
+import dev.streamfold.http.Response;
 import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Ingress;
@@ -19,44 +21,44 @@ import io.grpc.Status;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import dev.streamfold.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * OTLP/HTTP receiver (SPEC 1.1, 6) on the JDK's {@code com.sun.net.httpserver}: {@code POST
+ * OTLP/HTTP receiver (SPEC 1.1, 6) on the event-driven {@link HttpServer}: {@code POST
  * /v1/traces}, {@code /v1/logs}, {@code /v1/metrics} with {@code application/x-protobuf} (also
  * {@code application/protobuf}) or {@code application/json} (OTLP JSON, hex ids) bodies,
  * optionally {@code Content-Encoding: gzip}.
  *
  * <p>Status mapping: 200 with the Export*ServiceResponse in the request's encoding (partial
  * success for invalid items); 400 malformed body or unknown Content-Encoding; 401 missing /
- * wrong bearer token; 404 unknown path; 405 not POST; 413 body (or gunzipped body) over
- * {@code max_request_body_size_mib}; 415 other content types; 503 with {@code Retry-After} when
- * the ingress refuses or is not ready; 500 when the ingress fails. Error bodies are a
- * {@code google.rpc.Status} in the request's encoding (protobuf unless the request was JSON).
+ * wrong bearer token; 404 unknown path; 405 not POST; 408 body not sent within
+ * {@code request_timeout}; 413 body (or gunzipped body) over {@code max_request_body_size_mib};
+ * 415 other content types; 503 with {@code Retry-After} when the ingress refuses or is not ready,
+ * the decode queue is full, the body buffer budget is spent or the client is over a connection
+ * limit; 500 when the ingress fails. Error bodies are a {@code google.rpc.Status} in the request's
+ * encoding (protobuf unless the request was JSON). Every refusal is counted in
+ * {@code streamfold_refused_total} by signal and reason.
  *
- * <p>Threading and bounds: requests are served by a fixed pool of {@code threads} behind a queue
- * of {@code max_queued_requests} connections (when full, the JDK server closes the new
- * connection). A body is read into memory bounded by the size limit, compressed and
- * decompressed. Reading a request is bounded in time by {@code request_timeout}.
+ * <p>Threading: the event loops read heads and bodies (checks that need only the head answer
+ * before the body is read); a complete body goes to a pool of {@code threads} behind a queue of
+ * {@code max_queued_requests} for gunzip, decode, validation and the hand-over to the ingress.
  *
  * <p>Lifecycle: {@link #start()} once, then {@link #shutdown(Duration)} once. Thread-safe.
  */
 public final class OtlpHttpReceiver implements Component {
   private static final Logger log = LoggerFactory.getLogger(OtlpHttpReceiver.class);
   private static final long MIB = 1024L * 1024L;
-  private static final int BACKLOG = 256;
   static final String PROTOBUF = "application/x-protobuf";
   static final String JSON = "application/json";
 
@@ -92,39 +94,33 @@ public final class OtlpHttpReceiver implements Component {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    applyRequestTimeout(cfg.requestTimeout);
     InetSocketAddress address = Endpoints.parse(cfg.endpoint);
     auth = BearerAuth.fromConfig(rootCfg.auth);
     ServerTls tls = ServerTls.load(cfg.tls);
-    HttpServer s;
-    if (tls == null) {
-      s = HttpServer.create(address, BACKLOG);
-    } else {
-      HttpsServer hs = HttpsServer.create(address, BACKLOG);
-      SSLContext ctx = tls.sslContext();
-      boolean needClientAuth = tls.requireClientAuth();
-      hs.setHttpsConfigurator(
-          new HttpsConfigurator(ctx) {
-            @Override
-            public void configure(HttpsParameters params) {
-              SSLParameters p = ctx.getDefaultSSLParameters();
-              p.setNeedClientAuth(needClientAuth);
-              params.setSSLParameters(p);
-            }
-          });
-      s = hs;
-    }
     BoundedExecutor pool =
-        new BoundedExecutor("otlp-http", threads(cfg.threads), cfg.maxQueuedRequests, metrics);
-    s.setExecutor(pool);
-    s.createContext("/", this::handle);
-    s.start();
-    server = s;
+        new BoundedExecutor("otlp-http", BoundedExecutor.threads(cfg.threads), cfg.maxQueuedRequests, metrics);
+    HttpOptions options = new HttpOptions("otlp-http", ioThreads(cfg.ioThreads), cfg.maxConnections,
+        cfg.maxConnectionsPerClient, cfg.readHeaderTimeout, cfg.requestTimeout, cfg.idleTimeout,
+        cfg.maxHeaderSizeKib * 1024, limitBytes, new ByteBudget(cfg.maxBufferedBodyMib * MIB));
+    HttpServer s = new HttpServer(options, new Handler(), tls == null ? null : tls.sslContext(),
+        tls != null && tls.requireClientAuth());
     executor = pool;
+    try {
+      s.start(address);
+    } catch (IOException | RuntimeException e) {
+      pool.close(Duration.ZERO);
+      throw e;
+    }
+    server = s;
+    ServerGauges.register(metrics, "otlp-http", s, options.budget());
     log.info(
-        "OTLP/HTTP receiver listening on {}:{} (tls={}, client_auth={}, bearer_auth={}, max_request_body_size_mib={})",
-        address.getHostString(), s.getAddress().getPort(), tls != null, tls != null && tls.requireClientAuth(),
-        auth.enabled(), cfg.maxRequestBodySizeMib);
+        "OTLP/HTTP receiver listening on {}:{} (tls={}, client_auth={}, bearer_auth={}, max_request_body_size_mib={}, max_connections={})",
+        address.getHostString(), s.port(), tls != null, tls != null && tls.requireClientAuth(),
+        auth.enabled(), cfg.maxRequestBodySizeMib, cfg.maxConnections);
+  }
+
+  static int ioThreads(int configured) {
+    return configured > 0 ? configured : Math.min(4, Math.max(1, Runtime.getRuntime().availableProcessors()));
   }
 
   /** The bound port (useful with port 0). */
@@ -133,14 +129,13 @@ public final class OtlpHttpReceiver implements Component {
     if (s == null) {
       throw new IllegalStateException("not started");
     }
-    return s.getAddress().getPort();
+    return s.port();
   }
 
   /**
    * Answers new requests 503 (Retry-After, Connection: close), waits up to {@code timeout} for
    * requests in progress and queued to finish, then closes the listening socket and all
-   * connections and stops the pool. (The JDK's own {@code HttpServer.stop(delay)} waits the
-   * whole delay on Java 17 even when idle, so draining is done here.)
+   * connections and stops the pool.
    */
   @Override
   public synchronized void shutdown(Duration timeout) {
@@ -149,161 +144,146 @@ public final class OtlpHttpReceiver implements Component {
     }
     long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
     stopping = true;
+    server.closeConnectionsAfterAnswer();
     try {
-      while ((executor.getActiveCount() > 0 || !executor.getQueue().isEmpty()) && System.nanoTime() < deadline) {
+      while (server.inFlight() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    server.stop(0);
+    server.close();
     executor.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     log.info("OTLP/HTTP receiver stopped");
   }
 
-  private static int threads(int configured) {
-    return configured > 0 ? configured : 2 * Math.max(1, Runtime.getRuntime().availableProcessors());
-  }
-
-  /**
-   * Bounds the time the JDK HTTP server spends reading one request and writing one response
-   * ({@code sun.net.httpserver.maxReqTime} / {@code maxRspTime}), unless those properties are
-   * already set. The JDK reads them once, when the first {@code HttpServer} of the JVM is created,
-   * so whoever creates one first (metrics or health endpoints too) must call this before; the
-   * receiver calls it on start. Idempotent.
-   */
-  public static synchronized void applyRequestTimeout(Duration timeout) {
-    String seconds = Long.toString(Math.max(1, timeout.toSeconds()));
-    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
-      System.setProperty("sun.net.httpserver.maxReqTime", seconds);
-    }
-    if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
-      System.setProperty("sun.net.httpserver.maxRspTime", seconds);
-    }
-  }
-
   // ---- request handling ----
 
-  private void handle(HttpExchange ex) {
+  /** Head checks and hand-over to the pool, on the event loop. */
+  private final class Handler implements RequestHandler {
+    @Override
+    public Response onHead(Request req) {
+      Signal signal = signalOf(req.path());
+      if (signal == null) {
+        return status(404, false, Status.Code.NOT_FOUND, "unknown path; use /v1/traces, /v1/logs or /v1/metrics");
+      }
+      boolean json = JSON.equals(mediaType(req.header("Content-Type")));
+      if (stopping) {
+        metrics.refused(signal, Reasons.NOT_READY, 1);
+        return status(503, json, Status.Code.UNAVAILABLE, "shutting down").header("Retry-After", "1").close();
+      }
+      if (!"POST".equals(req.method())) {
+        if ("HEAD".equals(req.method())) {
+          return Response.empty(405).header("Allow", "POST");
+        }
+        return status(405, false, Status.Code.UNIMPLEMENTED, "method not allowed; use POST").header("Allow", "POST");
+      }
+      if (!auth.allows(req.header("Authorization"))) {
+        metrics.refused(signal, Reasons.UNAUTHENTICATED, 1);
+        return status(401, json, Status.Code.UNAUTHENTICATED, "missing or invalid bearer token")
+            .header("WWW-Authenticate", "Bearer");
+      }
+      String mediaType = mediaType(req.header("Content-Type"));
+      if (!json && !PROTOBUF.equals(mediaType) && !"application/protobuf".equals(mediaType)) {
+        metrics.refused(signal, Reasons.UNSUPPORTED_MEDIA_TYPE, 1);
+        return status(415, false, Status.Code.INVALID_ARGUMENT,
+            "unsupported content type; use " + PROTOBUF + " or " + JSON);
+      }
+      if (gzip(req) == null) {
+        metrics.refused(signal, Reasons.MALFORMED, 1);
+        return status(400, json, Status.Code.INVALID_ARGUMENT, "unsupported Content-Encoding; use gzip or none");
+      }
+      if (contentLength(req.header("Content-Length")) > limitBytes) {
+        return tooLarge(signal, json);
+      }
+      return null;
+    }
+
+    @Override
+    public void onRequest(Request req, Exchange exchange) {
+      try {
+        executor.execute(() -> exchange.respond(process(req)));
+      } catch (RejectedExecutionException e) {
+        Signal signal = signalOf(req.path());
+        metrics.refused(signal, Reasons.BACKPRESSURE, 1);
+        exchange.respond(retryLater(isJson(req), "receiver busy, retry later", ExportHandler.DEFAULT_RETRY_AFTER));
+      }
+    }
+
+    @Override
+    public Response refused(Request req, Refusal why) {
+      Signal signal = signalOf(req.path());
+      boolean json = isJson(req);
+      switch (why) {
+        case TOO_LARGE:
+          return signal == null ? Response.empty(413) : tooLarge(signal, json);
+        case BODY_TIMEOUT:
+          count(signal, Reasons.REQUEST_TIMEOUT);
+          return status(408, json, Status.Code.DEADLINE_EXCEEDED,
+              "request body not received within " + cfg.requestTimeout);
+        case BUFFER_FULL:
+          count(signal, Reasons.BACKPRESSURE);
+          return retryLater(json, "receiver buffers full, retry later", ExportHandler.DEFAULT_RETRY_AFTER);
+        default:
+          count(signal, Reasons.TOO_MANY_CONNECTIONS);
+          return retryLater(json, "too many connections, retry later", ExportHandler.DEFAULT_RETRY_AFTER);
+      }
+    }
+
+    private void count(Signal signal, String reason) {
+      if (signal != null) {
+        metrics.refused(signal, reason, 1);
+      }
+    }
+  }
+
+  /** On the pool: gunzip, decode, validate, hand over; never throws. */
+  private Response process(Request req) {
+    Signal signal = signalOf(req.path());
+    boolean json = isJson(req);
     try {
-      serve(ex);
-    } catch (IOException e) {
-      // the client went away or the connection broke mid-request: nothing to answer
-      log.debug("OTLP/HTTP connection failed: {}", e.toString());
-    } catch (RuntimeException | StackOverflowError e) {
+      BodyReader.Body body;
+      try {
+        body = BodyReader.read(new ByteArrayInputStream(req.body(), 0, req.length()), gzip(req), limitBytes, req.length());
+      } catch (BodyReader.TooLargeException e) {
+        return tooLarge(signal, json);
+      } catch (BodyReader.BadEncodingException e) {
+        metrics.refused(signal, Reasons.MALFORMED, 1);
+        return status(400, json, Status.Code.INVALID_ARGUMENT, e.getMessage());
+      }
+      ExportHandler.Reply reply;
+      try {
+        reply = decodeAndHandle(signal, body, json);
+      } catch (InvalidProtocolBufferException | RuntimeException | StackOverflowError e) {
+        metrics.refused(signal, Reasons.MALFORMED, 1);
+        String why = e instanceof InvalidProtocolBufferException ? e.getMessage() : e.getClass().getSimpleName();
+        return status(400, json, Status.Code.INVALID_ARGUMENT,
+            "cannot decode " + signal.label() + " request: " + truncate(why));
+      }
+      switch (reply.outcome()) {
+        case OK:
+          return new Response(200, json ? JSON : PROTOBUF, encode(reply.response(), json));
+        case RETRY:
+          return retryLater(json, reply.message(), reply.retryAfter());
+        case TOO_LARGE:
+          return status(413, json, Status.Code.INVALID_ARGUMENT, reply.message());
+        default:
+          return status(500, json, Status.Code.INTERNAL, reply.message());
+      }
+    } catch (IOException | RuntimeException | StackOverflowError e) {
       long n = failures.incrementAndGet();
       if (n == 1 || n % 1000 == 0) {
-        log.error("unexpected failure serving {} ({} so far)", ex.getRequestURI().getPath(), n, e);
+        log.error("unexpected failure serving {} ({} so far)", req.path(), n, e);
       }
-      try {
-        sendStatus(ex, 500, false, Status.Code.INTERNAL, "internal error");
-      } catch (IOException | RuntimeException ignored) {
-        // response already started or connection gone
-      }
-    } finally {
-      ex.close();
+      return status(500, json, Status.Code.INTERNAL, "internal error");
     }
   }
 
-  private void serve(HttpExchange ex) throws IOException {
-    Signal signal = signalOf(ex.getRequestURI().getPath());
-    Headers headers = ex.getRequestHeaders();
-    if (signal == null) {
-      sendStatus(ex, 404, false, Status.Code.NOT_FOUND, "unknown path; use /v1/traces, /v1/logs or /v1/metrics");
-      return;
-    }
-    if (stopping) {
-      metrics.refused(signal, Reasons.NOT_READY, 1);
-      ex.getResponseHeaders().set("Retry-After", "1");
-      ex.getResponseHeaders().set("Connection", "close");
-      sendStatus(ex, 503, JSON.equals(mediaType(headers.getFirst("Content-Type"))), Status.Code.UNAVAILABLE,
-          "shutting down");
-      return;
-    }
-    if (!"POST".equals(ex.getRequestMethod())) {
-      ex.getResponseHeaders().set("Allow", "POST");
-      if ("HEAD".equals(ex.getRequestMethod())) {
-        ex.sendResponseHeaders(405, -1);
-        return;
-      }
-      sendStatus(ex, 405, false, Status.Code.UNIMPLEMENTED, "method not allowed; use POST");
-      return;
-    }
-    String mediaType = mediaType(headers.getFirst("Content-Type"));
-    boolean json = JSON.equals(mediaType);
-    if (!auth.allows(headers.getFirst("Authorization"))) {
-      metrics.refused(signal, Reasons.UNAUTHENTICATED, 1);
-      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-      sendStatus(ex, 401, json, Status.Code.UNAUTHENTICATED, "missing or invalid bearer token");
-      return;
-    }
-    if (!json && !PROTOBUF.equals(mediaType) && !"application/protobuf".equals(mediaType)) {
-      metrics.refused(signal, Reasons.UNSUPPORTED_MEDIA_TYPE, 1);
-      sendStatus(ex, 415, false, Status.Code.INVALID_ARGUMENT,
-          "unsupported content type; use " + PROTOBUF + " or " + JSON);
-      return;
-    }
-    String encoding = headers.getFirst("Content-Encoding");
-    boolean gzip;
-    if (encoding == null || encoding.isBlank() || encoding.trim().equalsIgnoreCase("identity")) {
-      gzip = false;
-    } else if (encoding.trim().equalsIgnoreCase("gzip") || encoding.trim().equalsIgnoreCase("x-gzip")) {
-      gzip = true;
-    } else {
-      metrics.refused(signal, Reasons.MALFORMED, 1);
-      sendStatus(ex, 400, json, Status.Code.INVALID_ARGUMENT, "unsupported Content-Encoding; use gzip or none");
-      return;
-    }
-    long declared = contentLength(headers.getFirst("Content-Length"));
-    if (declared > limitBytes) {
-      tooLarge(ex, signal, json);
-      return;
-    }
-    BodyReader.Body body;
-    try {
-      body = BodyReader.read(ex.getRequestBody(), gzip, limitBytes, declared);
-    } catch (BodyReader.TooLargeException e) {
-      tooLarge(ex, signal, json);
-      return;
-    } catch (BodyReader.BadEncodingException e) {
-      metrics.refused(signal, Reasons.MALFORMED, 1);
-      sendStatus(ex, 400, json, Status.Code.INVALID_ARGUMENT, e.getMessage());
-      return;
-    }
-    ExportHandler.Reply reply;
-    try {
-      reply = decodeAndHandle(signal, body, json);
-    } catch (InvalidProtocolBufferException | RuntimeException | StackOverflowError e) {
-      metrics.refused(signal, Reasons.MALFORMED, 1);
-      String why = e instanceof InvalidProtocolBufferException ? e.getMessage() : e.getClass().getSimpleName();
-      sendStatus(ex, 400, json, Status.Code.INVALID_ARGUMENT,
-          "cannot decode " + signal.label() + " request: " + truncate(why));
-      return;
-    }
-    switch (reply.outcome()) {
-      case OK:
-        send(ex, 200, json, encode(reply.response(), json));
-        break;
-      case RETRY:
-        Duration after = reply.retryAfter();
-        long seconds = Math.max(1, after.getSeconds() + (after.getNano() > 0 ? 1 : 0));
-        ex.getResponseHeaders().set("Retry-After", Long.toString(seconds));
-        sendStatus(ex, 503, json, Status.Code.UNAVAILABLE, reply.message());
-        break;
-      case TOO_LARGE:
-        sendStatus(ex, 413, json, Status.Code.INVALID_ARGUMENT, reply.message());
-        break;
-      default:
-        sendStatus(ex, 500, json, Status.Code.INTERNAL, reply.message());
-    }
-  }
-
-  private void tooLarge(HttpExchange ex, Signal signal, boolean json) throws IOException {
+  private Response tooLarge(Signal signal, boolean json) {
     metrics.refused(signal, Reasons.TOO_LARGE, 1);
     // the rest of the body is not read: do not reuse the connection
-    ex.getResponseHeaders().set("Connection", "close");
-    sendStatus(ex, 413, json, Status.Code.RESOURCE_EXHAUSTED,
-        "request body exceeds " + cfg.maxRequestBodySizeMib + " MiB");
+    return status(413, json, Status.Code.RESOURCE_EXHAUSTED,
+        "request body exceeds " + cfg.maxRequestBodySizeMib + " MiB").close();
   }
 
   /** Decoding failures propagate; once decoded, a bug is an internal error, not a bad request. */
@@ -311,39 +291,30 @@ public final class OtlpHttpReceiver implements Component {
       throws InvalidProtocolBufferException {
     switch (signal) {
       case TRACES: {
-        ExportTraceServiceRequest req;
-        if (json) {
-          ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
-          OtlpJson.merge(text(body), b);
-          req = b.build();
-        } else {
-          req = ExportTraceServiceRequest.parser().parseFrom(body.bytes(), 0, body.length());
-        }
+        ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
+        ExportTraceServiceRequest req = json ? merge(body, b) : Utf8Repair.parse(
+            ExportTraceServiceRequest.parser(), ExportTraceServiceRequest.getDescriptor(), body.bytes(), body.length());
         return handleOrFail(signal, () -> handler.traces(req));
       }
       case LOGS: {
-        ExportLogsServiceRequest req;
-        if (json) {
-          ExportLogsServiceRequest.Builder b = ExportLogsServiceRequest.newBuilder();
-          OtlpJson.merge(text(body), b);
-          req = b.build();
-        } else {
-          req = ExportLogsServiceRequest.parser().parseFrom(body.bytes(), 0, body.length());
-        }
+        ExportLogsServiceRequest.Builder b = ExportLogsServiceRequest.newBuilder();
+        ExportLogsServiceRequest req = json ? merge(body, b) : Utf8Repair.parse(
+            ExportLogsServiceRequest.parser(), ExportLogsServiceRequest.getDescriptor(), body.bytes(), body.length());
         return handleOrFail(signal, () -> handler.logs(req));
       }
       default: {
-        ExportMetricsServiceRequest req;
-        if (json) {
-          ExportMetricsServiceRequest.Builder b = ExportMetricsServiceRequest.newBuilder();
-          OtlpJson.merge(text(body), b);
-          req = b.build();
-        } else {
-          req = ExportMetricsServiceRequest.parser().parseFrom(body.bytes(), 0, body.length());
-        }
+        ExportMetricsServiceRequest.Builder b = ExportMetricsServiceRequest.newBuilder();
+        ExportMetricsServiceRequest req = json ? merge(body, b) : Utf8Repair.parse(
+            ExportMetricsServiceRequest.parser(), ExportMetricsServiceRequest.getDescriptor(), body.bytes(), body.length());
         return handleOrFail(signal, () -> handler.metrics(req));
       }
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Message> T merge(BodyReader.Body body, Message.Builder b) throws InvalidProtocolBufferException {
+    OtlpJson.merge(new String(body.bytes(), 0, body.length(), StandardCharsets.UTF_8), b);
+    return (T) b.build();
   }
 
   private ExportHandler.Reply handleOrFail(Signal signal, java.util.function.Supplier<ExportHandler.Reply> work) {
@@ -358,29 +329,35 @@ public final class OtlpHttpReceiver implements Component {
     }
   }
 
-  private static String text(BodyReader.Body body) {
-    return new String(body.bytes(), 0, body.length(), StandardCharsets.UTF_8);
-  }
-
   private static byte[] encode(Message m, boolean json) {
     return json ? OtlpJson.print(m).getBytes(StandardCharsets.UTF_8) : m.toByteArray();
   }
 
-  private static void sendStatus(HttpExchange ex, int httpCode, boolean json, Status.Code code, String message)
-      throws IOException {
+  private static Response status(int httpCode, boolean json, Status.Code code, String message) {
     com.google.rpc.Status status =
         com.google.rpc.Status.newBuilder().setCode(code.value()).setMessage(message == null ? "" : message).build();
-    send(ex, httpCode, json, encode(status, json));
+    return new Response(httpCode, json ? JSON : PROTOBUF, encode(status, json));
   }
 
-  private static void send(HttpExchange ex, int code, boolean json, byte[] body) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", json ? JSON : PROTOBUF);
-    ex.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
+  private static Response retryLater(boolean json, String message, Duration after) {
+    long seconds = Math.max(1, after.getSeconds() + (after.getNano() > 0 ? 1 : 0));
+    return status(503, json, Status.Code.UNAVAILABLE, message).header("Retry-After", Long.toString(seconds));
+  }
+
+  /** True for gzip, false for identity, null for an encoding not supported. */
+  private static Boolean gzip(Request req) {
+    String encoding = req.header("Content-Encoding");
+    if (encoding == null || encoding.isBlank() || encoding.trim().equalsIgnoreCase("identity")) {
+      return false;
     }
+    if (encoding.trim().equalsIgnoreCase("gzip") || encoding.trim().equalsIgnoreCase("x-gzip")) {
+      return true;
+    }
+    return null;
+  }
+
+  private static boolean isJson(Request req) {
+    return JSON.equals(mediaType(req.header("Content-Type")));
   }
 
   static Signal signalOf(String path) {

@@ -1,7 +1,12 @@
 package dev.streamfold.telemetry;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.streamfold.http.Exchange;
+import dev.streamfold.http.HttpOptions;
+import dev.streamfold.http.HttpServer;
+import dev.streamfold.http.Refusal;
+import dev.streamfold.http.Request;
+import dev.streamfold.http.RequestHandler;
+import dev.streamfold.http.Response;
 import dev.streamfold.pipeline.Component;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -13,10 +18,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
@@ -26,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * Serves {@code GET /metrics} on {@code telemetry.prometheus.endpoint} (host:port, port 0 =
  * ephemeral, see {@link #port()}). Content negotiation: an {@code Accept} header naming
  * {@code application/openmetrics-text} gets OpenMetrics 1.0 (with exemplars), anything else the
- * Prometheus text format 0.0.4; {@code Accept-Encoding: gzip} is honoured. Scrapes run on at
- * most two threads with a queue of 16; past that the accepting thread serves the request
- * itself, which slows accepting rather than queueing without bound.
+ * Prometheus text format 0.0.4; {@code Accept-Encoding: gzip} is honoured. Served by the
+ * event-driven {@link HttpServer} on its own event loop (scrapes run on it, one at a time), so a
+ * slow or flooding client here never touches the receivers or the health endpoint.
  */
 public final class MetricsServer implements Component {
   private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
@@ -40,7 +41,6 @@ public final class MetricsServer implements Component {
   private final Predicate<String> include;
   private final ExpositionFormats formats;
   private volatile HttpServer server;
-  private volatile ThreadPoolExecutor executor;
 
   MetricsServer(String endpoint, PrometheusRegistry registry, Predicate<String> include, ExpositionFormats formats) {
     int i = endpoint.lastIndexOf(':');
@@ -60,20 +60,8 @@ public final class MetricsServer implements Component {
     if (server != null) {
       return;
     }
-    HttpServer s = HttpServer.create(new InetSocketAddress(host, requestedPort), 16);
-    AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor ex = new ThreadPoolExecutor(
-        1, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16),
-        r -> {
-          Thread t = new Thread(r, "streamfold-metrics-http-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        },
-        new ThreadPoolExecutor.CallerRunsPolicy());
-    s.setExecutor(ex);
-    s.createContext("/", this::handle);
-    s.start();
-    executor = ex;
+    HttpServer s = new HttpServer(HttpOptions.probes("metrics-http"), new Handler(), null, false);
+    s.start(new InetSocketAddress(host, requestedPort));
     server = s;
     log.info("metrics endpoint listening on http://{}:{}{}", host, port(), PATH);
   }
@@ -81,7 +69,7 @@ public final class MetricsServer implements Component {
   /** The bound port (the ephemeral one when configured with port 0); -1 before start. */
   public int port() {
     HttpServer s = server;
-    return s == null ? -1 : s.getAddress().getPort();
+    return s == null ? -1 : s.port();
   }
 
   @Override
@@ -92,49 +80,49 @@ public final class MetricsServer implements Component {
     }
     server = null;
     // a scrape in flight is cut off; the scraper retries at its next interval
-    s.stop(0);
-    executor.shutdownNow();
+    s.close();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try {
-      String method = ex.getRequestMethod();
-      boolean head = method.equals("HEAD");
-      if (!method.equals("GET") && !head) {
-        ex.getResponseHeaders().set("Allow", "GET, HEAD");
-        ex.sendResponseHeaders(405, -1);
-        return;
+  private final class Handler implements RequestHandler {
+    @Override
+    public Response onHead(Request req) {
+      String method = req.method();
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        return Response.empty(405).header("Allow", "GET, HEAD");
       }
-      if (!ex.getRequestURI().getPath().equals(PATH)) {
-        ex.sendResponseHeaders(404, -1);
-        return;
+      if (!req.path().equals(PATH)) {
+        return Response.empty(404);
       }
-      ExpositionFormatWriter writer = writerFor(ex.getRequestHeaders().getFirst("Accept"));
-      boolean gzip = acceptsGzip(ex.getRequestHeaders().getFirst("Accept-Encoding"));
-      ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
-      try {
-        MetricSnapshots snapshots = registry.scrape(include);
-        try (OutputStream out = gzip ? new GZIPOutputStream(body) : body) {
-          writer.write(out, snapshots);
-        }
-      } catch (RuntimeException e) {
-        log.warn("metrics scrape failed", e);
-        ex.sendResponseHeaders(500, -1);
-        return;
-      }
-      ex.getResponseHeaders().set("Content-Type", writer.getContentType());
-      if (gzip) {
-        ex.getResponseHeaders().set("Content-Encoding", "gzip");
-      }
-      if (head) {
-        ex.sendResponseHeaders(200, -1);
-        return;
-      }
-      ex.sendResponseHeaders(200, body.size());
-      body.writeTo(ex.getResponseBody());
-    } finally {
-      ex.close();
+      return scrape(req);
     }
+
+    @Override
+    public void onRequest(Request req, Exchange exchange) {
+      // onHead answers every request
+      exchange.respond(Response.empty(500));
+    }
+
+    @Override
+    public Response refused(Request req, Refusal why) {
+      return Response.empty(why == Refusal.TOO_LARGE ? 413 : 503).header("Retry-After", "1");
+    }
+  }
+
+  private Response scrape(Request req) {
+    ExpositionFormatWriter writer = writerFor(req.header("Accept"));
+    boolean gzip = acceptsGzip(req.header("Accept-Encoding"));
+    ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
+    try {
+      MetricSnapshots snapshots = registry.scrape(include);
+      try (OutputStream out = gzip ? new GZIPOutputStream(body) : body) {
+        writer.write(out, snapshots);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("metrics scrape failed", e);
+      return Response.empty(500);
+    }
+    Response r = new Response(200, writer.getContentType(), body.toByteArray());
+    return gzip ? r.header("Content-Encoding", "gzip") : r;
   }
 
   ExpositionFormatWriter writerFor(String accept) {

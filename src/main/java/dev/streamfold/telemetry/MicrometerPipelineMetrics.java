@@ -3,6 +3,7 @@ package dev.streamfold.telemetry;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,8 +19,8 @@ import java.util.function.IntFunction;
  * <p>Counters are cached per tag combination: enum combinations in arrays indexed by ordinal,
  * reason and shape strings in per-enum maps bounded to about {@value #MAX_REASONS} distinct values
  * (further values are counted under {@code other}), so a hot call is an array or map read and
- * an add, without allocation. Counters without a reason are registered up front so a scrape
- * shows them at 0. Thread-safe.
+ * an add, without allocation. Counters without a reason, and those of the known reasons
+ * ({@link Reasons}), are registered up front so a scrape shows them at 0. Thread-safe.
  */
 final class MicrometerPipelineMetrics implements PipelineMetrics {
   static final int MAX_REASONS = 64;
@@ -29,6 +30,7 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
   private static final Unit[] UNITS = Unit.values();
 
   private final MeterRegistry registry;
+  private final java.util.List<DoubleSupplier> heldCounters = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final LazyCounters received;
   private final ReasonCounters[] refused = new ReasonCounters[SIGNALS.length];
   private final Counter[] passed = new Counter[UNITS.length];
@@ -108,6 +110,21 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
         .register(registry);
     reparentedOk = reparented("reparented");
     reparentedNot = reparented("unchanged");
+    preRegisterReasons();
+  }
+
+  /**
+   * The known reasons exist at 0 from start-up: a series that appears only with its first event
+   * hides that event from {@code rate()} / {@code increase()} (no earlier sample to compare).
+   */
+  private void preRegisterReasons() {
+    for (Signal s : SIGNALS) {
+      Reasons.REFUSED.forEach(refused[s.ordinal()]::get);
+      Reasons.EXPORT_FAILED.forEach(exportFailed[s.ordinal()]::get);
+    }
+    for (Unit u : new Unit[] {Unit.SPAN, Unit.SPAN_EVENT, Unit.LOG_RECORD}) {
+      Reasons.DROPPED.forEach(dropped[u.ordinal()]::get);
+    }
   }
 
   private Counter reparented(String outcome) {
@@ -195,6 +212,15 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
         .description(description)
         .tags(tags)
         .strongReference(true)
+        .register(registry);
+  }
+
+  @Override
+  public void counter(String name, String description, DoubleSupplier value, String... tags) {
+    heldCounters.add(value); // function counters reference their source weakly
+    FunctionCounter.builder(name, value, DoubleSupplier::getAsDouble)
+        .description(description)
+        .tags(tags)
         .register(registry);
   }
 

@@ -1,6 +1,10 @@
 package dev.streamfold.telemetry;
 
-/** Reason label values used with {@link ReceiverMetrics}, {@link WindowMetrics} and {@link ExportMetrics}. */
+/**
+ * Reason label values used with {@link ReceiverMetrics}, {@link WindowMetrics} and {@link ExportMetrics}. The lists {@link #REFUSED},
+ * {@link #DROPPED} and {@link #EXPORT_FAILED} are the values every signal / unit shows at 0 from
+ * start-up, so {@code rate()} and {@code increase()} see the first event.
+ */
 public final class Reasons {
   private Reasons() {}
 
@@ -12,6 +16,10 @@ public final class Reasons {
   public static final String BACKPRESSURE = "backpressure";
   public static final String NOT_READY = "not_ready";
   public static final String INVALID_ITEM = "invalid_item";
+  /** A client over a receiver's connection limit (total or per client address). */
+  public static final String TOO_MANY_CONNECTIONS = "too_many_connections";
+  /** A request body not sent within the receiver's request timeout. */
+  public static final String REQUEST_TIMEOUT = "request_timeout";
 
   // window drops
   public static final String CHUNK_CONSUMED = "chunk_consumed";
@@ -26,4 +34,17 @@ public final class Reasons {
   public static final String NON_RETRYABLE = "non_retryable";
   public static final String RETRIES_EXHAUSTED = "retries_exhausted";
   public static final String SHUTDOWN = "shutdown";
+
+  /** Receiver refusal reasons (also {@code internal_error}), pre-registered per signal. */
+  public static final java.util.List<String> REFUSED = java.util.List.of(
+      MALFORMED, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, UNAUTHENTICATED, BACKPRESSURE, NOT_READY, INVALID_ITEM,
+      INTERNAL_ERROR);
+
+  /** Window drop reasons, pre-registered for the units spans, span events and log records. */
+  public static final java.util.List<String> DROPPED =
+      java.util.List.of(DUPLICATE_CHUNK, DUPLICATE_STREAM_SPAN, LATE_CHUNK, TRUNCATED, INTERNAL_ERROR);
+
+  /** Export loss reasons, pre-registered per signal. */
+  public static final java.util.List<String> EXPORT_FAILED =
+      java.util.List.of(QUEUE_FULL, NON_RETRYABLE, RETRIES_EXHAUSTED, SHUTDOWN);
 }

@@ -107,7 +107,7 @@ public final class Telemetry implements Component {
       otlp = OtlpMeterRegistry.builder(new PushConfig(config.otlp, pushing))
           .clock(b.clock)
           .threadFactory(new NamedThreadFactory("streamfold-metrics-push"))
-          .metricsSender(new ScopedMetricsSender(target, Telemetry.class.getPackage().getImplementationVersion()))
+          .metricsSender(new ScopedMetricsSender(target, BuildInfo.current().version()))
           .exemplarContextProvider(exemplars)
           .build();
       registry.add(otlp);
@@ -126,6 +126,12 @@ public final class Telemetry implements Component {
           }
         });
     pipelineMetrics = new MicrometerPipelineMetrics(registry);
+    if (prometheus != null) {
+      BuildInfo.current().register(prometheus.getPrometheusRegistry());
+    }
+    if (otlp != null) {
+      BuildInfo.current().register(otlp);
+    }
     streamMetrics = new StreamMetrics(registry, config, exemplars);
     if (config.jvmMetrics) {
       new JvmMemoryMetrics().bindTo(registry);

@@ -1,103 +1,132 @@
 package dev.streamfold.tls;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
-import java.util.Collection;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.security.Provider;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMException;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
+import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import org.bouncycastle.pkcs.PKCSException;
 
-/** Reads TLS material from PEM files, for the receivers (server side) and the exporters (client side). Stateless. */
+/**
+ * The one PEM reader for TLS material, shared by the receivers (server side) and the exporters
+ * (client side); parsing is BouncyCastle's. Keys: PKCS#8 ({@code BEGIN PRIVATE KEY}; RSA, EC,
+ * EdDSA, RSASSA-PSS), PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}), SEC1 EC ({@code BEGIN EC
+ * PRIVATE KEY}, with or without the {@code EC PARAMETERS} block {@code openssl ecparam} writes
+ * before it), encrypted PKCS#8 ({@code BEGIN ENCRYPTED PRIVATE KEY}, PBES2 or PBES1) and
+ * OpenSSL's legacy encrypted PKCS#1/SEC1 ({@code Proc-Type: 4,ENCRYPTED}). Stateless.
+ */
 public final class Pem {
-  private static final Pattern PEM =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+  /** Only for decrypting keys; never registered as a JCA provider, so it changes nothing else. */
+  private static final Provider BC = new BouncyCastleProvider();
 
   private Pem() {}
 
-  /** Every X.509 certificate in a PEM (or DER) file. */
-  public static Collection<? extends Certificate> certificates(Path file)
-      throws IOException, GeneralSecurityException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return CertificateFactory.getInstance("X.509").generateCertificates(in);
+  /** Every X.509 certificate of a PEM file, in file order (leaf first for a chain); other blocks are skipped. */
+  public static List<X509Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
+    List<X509Certificate> certs = new ArrayList<>();
+    JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+    try (PEMParser parser = parser(file)) {
+      Object o;
+      while ((o = read(parser, file)) != null) {
+        if (o instanceof X509CertificateHolder h) {
+          certs.add(converter.getCertificate(h));
+        }
+      }
     }
+    if (certs.isEmpty()) {
+      throw new GeneralSecurityException(file + ": no PEM certificate found");
+    }
+    return certs;
   }
-  /**
-   * The private key of a PEM file: PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC, EdDSA, RSASSA-PSS)
-   * or PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}); encrypted and SEC1 EC keys are refused with a
-   * hint.
-   */
+
+  /** The private key of an unencrypted PEM file. */
   public static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
-    String text = Files.readString(file, StandardCharsets.US_ASCII);
-    Matcher m = PEM.matcher(text);
-    while (m.find()) {
-      String type = m.group(1);
-      byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-      switch (type) {
-        case "PRIVATE KEY":
-          return pkcs8(der, file);
-        case "RSA PRIVATE KEY":
-          return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(wrapPkcs1Rsa(der)));
-        case "ENCRYPTED PRIVATE KEY":
-          throw new GeneralSecurityException(file + ": encrypted private keys are not supported");
-        case "EC PRIVATE KEY":
-          throw new GeneralSecurityException(
-              file + ": SEC1 EC keys are not supported; convert with `openssl pkcs8 -topk8 -nocrypt`");
-        default:
-          // e.g. EC PARAMETERS before the key: skip
+    return privateKey(file, null);
+  }
+
+  /**
+   * The first private key of a PEM file.
+   *
+   * @param password for an encrypted key; null when none is configured
+   */
+  public static PrivateKey privateKey(Path file, char[] password) throws IOException, GeneralSecurityException {
+    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+    try (PEMParser parser = parser(file)) {
+      Object o;
+      while ((o = read(parser, file)) != null) {
+        if (o instanceof PrivateKeyInfo info) {
+          return converter.getPrivateKey(info);
+        }
+        if (o instanceof PEMKeyPair pair) {
+          return converter.getKeyPair(pair).getPrivate();
+        }
+        if (o instanceof PKCS8EncryptedPrivateKeyInfo enc) {
+          return converter.getPrivateKey(decrypt(enc, needPassword(file, password), file));
+        }
+        if (o instanceof PEMEncryptedKeyPair enc) {
+          try {
+            PEMKeyPair pair = enc.decryptKeyPair(
+                new JcePEMDecryptorProviderBuilder().setProvider(BC).build(needPassword(file, password)));
+            return converter.getKeyPair(pair).getPrivate();
+          } catch (PEMException | IllegalArgumentException e) {
+            throw new GeneralSecurityException(file + ": cannot decrypt the private key (wrong password?)");
+          }
+        }
+        // EC PARAMETERS, certificates, ... before the key: skip
       }
     }
     throw new GeneralSecurityException(file + ": no PEM private key found");
   }
-  private static PrivateKey pkcs8(byte[] der, Path file) throws GeneralSecurityException {
-    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-    for (String alg : new String[] {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS"}) {
-      try {
-        return KeyFactory.getInstance(alg).generatePrivate(spec);
-      } catch (GeneralSecurityException | IllegalArgumentException e) {
-        // try the next algorithm
-      }
+
+  private static PrivateKeyInfo decrypt(PKCS8EncryptedPrivateKeyInfo enc, char[] password, Path file)
+      throws GeneralSecurityException {
+    try {
+      return enc.decryptPrivateKeyInfo(
+          new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(password));
+    } catch (OperatorCreationException e) {
+      throw new GeneralSecurityException(file + ": unsupported key encryption: " + e.getMessage());
+    } catch (PKCSException | IllegalArgumentException e) {
+      throw new GeneralSecurityException(file + ": cannot decrypt the private key (wrong password?)");
     }
-    throw new GeneralSecurityException(file + ": unsupported private key algorithm");
   }
 
-  /** PKCS#1 RSAPrivateKey DER wrapped into a PKCS#8 PrivateKeyInfo. */
-  private static byte[] wrapPkcs1Rsa(byte[] pkcs1) {
-    byte[] version = {0x02, 0x01, 0x00};
-    // SEQUENCE { OID 1.2.840.113549.1.1.1 (rsaEncryption), NULL }
-    byte[] algorithm = {
-      0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00
-    };
-    ByteArrayOutputStream body = new ByteArrayOutputStream(pkcs1.length + 32);
-    body.writeBytes(version);
-    body.writeBytes(algorithm);
-    body.write(0x04);
-    writeLength(body, pkcs1.length);
-    body.writeBytes(pkcs1);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(body.size() + 8);
-    out.write(0x30);
-    writeLength(out, body.size());
-    out.writeBytes(body.toByteArray());
-    return out.toByteArray();
-  }
-  private static void writeLength(ByteArrayOutputStream out, int length) {
-    if (length < 0x80) {
-      out.write(length);
-      return;
+  private static char[] needPassword(Path file, char[] password) throws GeneralSecurityException {
+    if (password == null) {
+      throw new GeneralSecurityException(
+          file + ": the private key is encrypted; set key_password_env or key_password_file");
     }
-    int bytes = (32 - Integer.numberOfLeadingZeros(length) + 7) / 8;
-    out.write(0x80 | bytes);
-    for (int i = bytes - 1; i >= 0; i--) {
-      out.write((length >>> (8 * i)) & 0xff);
+    return password;
+  }
+
+  private static PEMParser parser(Path file) throws IOException {
+    Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+    return new PEMParser(r);
+  }
+
+  private static Object read(PEMParser parser, Path file) throws IOException {
+    try {
+      return parser.readObject();
+    } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+      throw new IOException(file + ": malformed PEM: " + e.getMessage(), e);
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.streamfold.time.Clock;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.otlp.Items;
+import dev.streamfold.otlp.OtlpSignal;
 import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Downstream;
@@ -15,25 +16,21 @@ import dev.streamfold.telemetry.Reasons;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The stream window as a pipeline stage: the {@link Ingress} receivers hand requests to. Traces
- * and logs are handed, one request at a time, to shard threads (streams are sharded by trace id;
- * each shard's state is owned by its thread, so the chunk path takes no locks); metrics pass
- * straight to the {@link Downstream}.
+ * and logs are split by trace id on the caller's thread ({@link ShardRouter}) and each part is
+ * queued to the shard that owns those traces (each shard's state is owned by its thread, so the
+ * chunk path takes no locks); metrics pass straight to the {@link Downstream}.
  *
  * <p>Receivers count what they receive and refuse; the window counts what it passes,
  * condenses, drops and buffers.
@@ -46,6 +43,7 @@ public final class StreamWindow implements Ingress, Component {
   private static final Logger log = LoggerFactory.getLogger(StreamWindow.class);
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
+  private final ShardRouter router;
   private final WindowShard[] shards;
   private final Worker[] workers;
   private final Downstream out;
@@ -56,9 +54,8 @@ public final class StreamWindow implements Ingress, Component {
   private final long tickNanos;
 
   private final AtomicLong pending = new AtomicLong();
-  private final AtomicLong pendingSpans = new AtomicLong();
-  private final AtomicLong pendingEvents = new AtomicLong();
-  private final AtomicLong pendingLogs = new AtomicLong();
+  /** Per unit: queued for a shard, not yet processed. */
+  private final AtomicLong[] pendingByUnit = new AtomicLong[Unit.values().length];
   private volatile boolean accepting = true;
   private volatile boolean running;
   private final AtomicLong internalErrors = new AtomicLong();
@@ -66,10 +63,14 @@ public final class StreamWindow implements Ingress, Component {
   public StreamWindow(
       WindowConfig cfg, long maxPendingItems, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    this.router = new ShardRouter(n);
+    for (int u = 0; u < pendingByUnit.length; u++) {
+      pendingByUnit[u] = new AtomicLong();
+    }
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
-      shards[i] = new WindowShard(i, n, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock);
+      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock);
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
@@ -107,46 +108,27 @@ public final class StreamWindow implements Ingress, Component {
 
   @Override
   public IngestResult traces(ExportTraceServiceRequest request) {
-    long spans = 0;
-    long events = 0;
-    for (ResourceSpans rs : request.getResourceSpansList()) {
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        spans += ss.getSpansCount();
-        for (Span s : ss.getSpansList()) {
-          events += s.getEventsCount();
-        }
-      }
-    }
-    IngestResult refusal = admit(spans + events);
-    if (refusal != null) {
-      return refusal;
-    }
-    if (spans == 0) {
-      return IngestResult.OK;
-    }
-    pendingSpans.addAndGet(spans);
-    pendingEvents.addAndGet(events);
-    dispatch(new Work(request, null, spans, events, 0));
-    return IngestResult.OK;
+    return submit(OtlpSignal.TRACES, router.split(OtlpSignal.TRACES, request, Span::getTraceId));
   }
 
   @Override
   public IngestResult logs(ExportLogsServiceRequest request) {
-    long records = 0;
-    for (ResourceLogs rl : request.getResourceLogsList()) {
-      for (ScopeLogs sl : rl.getScopeLogsList()) {
-        records += sl.getLogRecordsCount();
-      }
-    }
-    IngestResult refusal = admit(records);
+    return submit(OtlpSignal.LOGS, router.split(OtlpSignal.LOGS, request, LogRecord::getTraceId));
+  }
+
+  /** Admits a routed request and queues each part on its shard. */
+  private <Req> IngestResult submit(OtlpSignal<Req, ?, ?, ?, ?> sig, ShardRouter.Parts<Req> routed) {
+    IngestResult refusal = admit(routed.units() + routed.extraUnits());
     if (refusal != null) {
       return refusal;
     }
-    if (records == 0) {
-      return IngestResult.OK;
+    for (ShardRouter.Part<Req> part : routed.parts()) {
+      pending(sig.unit()).addAndGet(part.units());
+      if (sig.extraUnit() != null) {
+        pending(sig.extraUnit()).addAndGet(part.extraUnits());
+      }
+      workers[part.shard()].queue.add(new Work(sig, part.request(), part.units(), part.extraUnits()));
     }
-    pendingLogs.addAndGet(records);
-    dispatch(new Work(null, request, 0, 0, records));
     return IngestResult.OK;
   }
 
@@ -192,11 +174,8 @@ public final class StreamWindow implements Ingress, Component {
     return null;
   }
 
-  private void dispatch(Work w) {
-    w.remaining.set(workers.length);
-    for (Worker worker : workers) {
-      worker.queue.add(w);
-    }
+  private AtomicLong pending(Unit unit) {
+    return pendingByUnit[unit.ordinal()];
   }
 
   // ---------------------------------------------------------------- observation
@@ -219,13 +198,7 @@ public final class StreamWindow implements Ingress, Component {
 
   /** Units received and not yet passed, condensed or dropped: queued for a shard or held in a stream. */
   public long buffered(Unit unit) {
-    long n =
-        switch (unit) {
-          case SPAN -> pendingSpans.get();
-          case SPAN_EVENT -> pendingEvents.get();
-          case LOG_RECORD -> pendingLogs.get();
-          default -> 0;
-        };
+    long n = unit == Unit.METRIC_POINT ? 0 : pending(unit).get();
     for (WindowShard s : shards) {
       n += s.buffered(unit);
     }
@@ -239,7 +212,6 @@ public final class StreamWindow implements Ingress, Component {
   public boolean sync(Duration timeout) throws InterruptedException {
     CountDownLatch latch = new CountDownLatch(workers.length);
     Work w = new Work(latch);
-    w.remaining.set(workers.length);
     for (Worker worker : workers) {
       worker.queue.add(w);
     }
@@ -258,7 +230,6 @@ public final class StreamWindow implements Ingress, Component {
     long deadline = System.nanoTime() + timeout.toNanos();
     Work close = new Work(new CountDownLatch(workers.length));
     close.closeAll = true;
-    close.remaining.set(workers.length);
     for (Worker worker : workers) {
       worker.queue.add(close);
     }
@@ -279,34 +250,30 @@ public final class StreamWindow implements Ingress, Component {
     }
   }
 
-  /** A unit of work for every shard: one request (each shard takes its traces), or a control. */
+  /** A unit of work for one shard (its part of a request) or a control for every shard (latch). */
   private static final class Work {
-    static final Work POISON = new Work((CountDownLatch) null);
+    static final Work POISON = new Work(null);
 
-    final ExportTraceServiceRequest traces;
-    final ExportLogsServiceRequest logs;
-    final long spans;
-    final long events;
-    final long records;
+    final OtlpSignal<?, ?, ?, ?, ?> signal;
+    final Object request;
+    final long units;
+    final long extraUnits;
     final CountDownLatch latch;
-    final AtomicInteger remaining = new AtomicInteger();
     boolean closeAll;
 
-    Work(ExportTraceServiceRequest traces, ExportLogsServiceRequest logs, long spans, long events, long records) {
-      this(traces, logs, spans, events, records, null);
+    Work(OtlpSignal<?, ?, ?, ?, ?> signal, Object request, long units, long extraUnits) {
+      this.signal = signal;
+      this.request = request;
+      this.units = units;
+      this.extraUnits = extraUnits;
+      this.latch = null;
     }
 
     Work(CountDownLatch latch) {
-      this(null, null, 0, 0, 0, latch);
-    }
-
-    private Work(
-        ExportTraceServiceRequest traces, ExportLogsServiceRequest logs, long spans, long events, long records, CountDownLatch latch) {
-      this.traces = traces;
-      this.logs = logs;
-      this.spans = spans;
-      this.events = events;
-      this.records = records;
+      this.signal = null;
+      this.request = null;
+      this.units = 0;
+      this.extraUnits = 0;
       this.latch = latch;
     }
   }
@@ -348,10 +315,14 @@ public final class StreamWindow implements Ingress, Component {
             nextTick = now + tickNanos;
           }
         } catch (RuntimeException | Error e) {
-          if (w != null) {
-            metrics.dropped(Unit.SPAN, Reasons.INTERNAL_ERROR, w.spans);
-            metrics.dropped(Unit.SPAN_EVENT, Reasons.INTERNAL_ERROR, w.events);
-            metrics.dropped(Unit.LOG_RECORD, Reasons.INTERNAL_ERROR, w.records);
+          if (e instanceof VirtualMachineError vme) {
+            throw vme; // out of memory: FatalErrorHandler ends the process, never a half-dead shard
+          }
+          if (w != null && w.signal != null) {
+            metrics.dropped(w.signal.unit(), Reasons.INTERNAL_ERROR, w.units);
+            if (w.signal.extraUnit() != null) {
+              metrics.dropped(w.signal.extraUnit(), Reasons.INTERNAL_ERROR, w.extraUnits);
+            }
           }
           if (internalErrors.getAndIncrement() % 10_000 == 0) {
             log.error("window shard {} failed on a request (counted as dropped internal_error; {} so far)", index, internalErrors.get(), e);
@@ -362,25 +333,22 @@ public final class StreamWindow implements Ingress, Component {
 
     private void handle(Work w) {
       try {
-        if (w.traces != null) {
-          shard.onTraces(w.traces);
-        } else if (w.logs != null) {
-          shard.onLogs(w.logs);
+        if (w.signal == OtlpSignal.TRACES) {
+          shard.onTraces((ExportTraceServiceRequest) w.request);
+        } else if (w.signal == OtlpSignal.LOGS) {
+          shard.onLogs((ExportLogsServiceRequest) w.request);
         } else if (w.closeAll) {
           shard.closeAll();
         } else {
           shard.tick();
         }
       } finally {
-        if (w.remaining.decrementAndGet() == 0) {
-          if (w.traces != null) {
-            pendingSpans.addAndGet(-w.spans);
-            pendingEvents.addAndGet(-w.events);
-            pending.addAndGet(-(w.spans + w.events));
-          } else if (w.logs != null) {
-            pendingLogs.addAndGet(-w.records);
-            pending.addAndGet(-w.records);
+        if (w.signal != null) {
+          pending(w.signal.unit()).addAndGet(-w.units);
+          if (w.signal.extraUnit() != null) {
+            pending(w.signal.extraUnit()).addAndGet(-w.extraUnits);
           }
+          pending.addAndGet(-(w.units + w.extraUnits));
         }
         if (w.latch != null) {
           w.latch.countDown();

@@ -1,12 +1,8 @@
 package dev.streamfold.receiver;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away PKI generated with the {@code openssl} CLI: a CA, a server certificate for
@@ -60,14 +56,7 @@ final class TestCerts {
   }
 
   private void openssl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("openssl");
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IOException("openssl " + String.join(" ", args) + " failed: " + new String(out, StandardCharsets.UTF_8));
-    }
+    new dev.streamfold.tls.Openssl(dir).run(args);
   }
 
   static byte[] read(Path p) throws IOException {

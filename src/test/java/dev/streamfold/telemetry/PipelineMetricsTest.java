@@ -98,6 +98,33 @@ class PipelineMetricsTest {
   }
 
   @Test
+  void knownReasonsStartAtZeroSoTheFirstEventIsARate() throws Exception {
+    Exposition e = scrape();
+
+    for (Signal s : Signal.values()) {
+      for (String r : Reasons.REFUSED) {
+        assertThat(value(e, "streamfold_refused_total", Map.of("signal", s.label(), "reason", r))).isZero();
+      }
+      for (String r : Reasons.EXPORT_FAILED) {
+        assertThat(value(e, "streamfold_export_failed_total", Map.of("signal", s.label(), "reason", r))).isZero();
+      }
+    }
+    for (Unit u : new Unit[] {Unit.SPAN, Unit.SPAN_EVENT, Unit.LOG_RECORD}) {
+      for (String r : Reasons.DROPPED) {
+        assertThat(value(e, "streamfold_dropped_total", Map.of("unit", u.label(), "reason", r))).isZero();
+      }
+    }
+  }
+
+  @Test
+  void buildInfoCarriesVersionAndRevision() throws Exception {
+    BuildInfo b = BuildInfo.current();
+
+    assertThat(value(scrape(), "streamfold_build_info", Map.of("version", b.version(), "revision", b.revision())))
+        .isEqualTo(1);
+  }
+
+  @Test
   void nonPositiveCountsAreIgnored() throws Exception {
     m.passed(Unit.SPAN, 5);
     m.passed(Unit.SPAN, 0);
@@ -119,7 +146,10 @@ class PipelineMetricsTest {
     var series = e.named("streamfold_dropped_total", Map.of("unit", "log_record"));
     assertThat(series).hasSize(MicrometerPipelineMetrics.MAX_REASONS + 1);
     assertThat(series.stream().mapToDouble(Exposition.Sample::value).sum()).isEqualTo(distinct + 1);
-    assertThat(value(e, "streamfold_dropped_total", Map.of("unit", "log_record", "reason", "other"))).isEqualTo(11);
+    // the pre-registered known reasons take their places first
+    int named = MicrometerPipelineMetrics.MAX_REASONS - Reasons.DROPPED.size();
+    assertThat(value(e, "streamfold_dropped_total", Map.of("unit", "log_record", "reason", "other")))
+        .isEqualTo(distinct + 1 - named);
   }
 
   @Test

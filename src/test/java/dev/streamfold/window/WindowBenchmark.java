@@ -76,7 +76,7 @@ public class WindowBenchmark {
     WindowConfig cfg = new WindowConfig();
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     clock = new ManualClock();
-    shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), new dev.streamfold.testing.DiscardingDownstream(), dev.streamfold.telemetry.WindowMetrics.NOOP,
+    shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), new dev.streamfold.testing.DiscardingDownstream(), dev.streamfold.telemetry.WindowMetrics.NOOP,
         StreamListener.NOOP, clock);
     long[] times = new long[100];
     long[] starts = new long[100];

@@ -26,7 +26,7 @@ class WindowShardTest {
 
   WindowShard shard() {
     if (shard == null) {
-      shard = new WindowShard(0, 1, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
     }
     return shard;
   }
@@ -266,7 +266,7 @@ class WindowShardTest {
     WindowConfig dropCfg = new WindowConfig();
     dropCfg.lateChunks = "drop";
     RecordingDownstream out2 = new RecordingDownstream();
-    WindowShard s2 = new WindowShard(0, 1, WindowSettings.of(dropCfg, 1), new Recognizer(dropCfg.rules), out2, metrics, x -> {}, clock);
+    WindowShard s2 = new WindowShard(0, WindowSettings.of(dropCfg, 1), new Recognizer(dropCfg.rules), out2, metrics, x -> {}, clock);
     s2.onTraces(traces(chunk(T, STREAM, 11, 0, 0, 100), streamSpan(0, 200)));
     clock.advance(Duration.ofSeconds(2));
     s2.tick();
