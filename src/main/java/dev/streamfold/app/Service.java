@@ -48,7 +48,7 @@ public final class Service {
     this.telemetry = tb.build();
     // the export stage keeps the system clock: its waits (retry backoff, the shutdown deadline)
     // race real network calls, which a test's manual clock does not advance
-    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
+    this.downstream = ExportPipeline.create(cfg.exportersByName(), telemetry.pipelineMetrics());
     holder.set(new DownstreamMetricsSender(downstream));
     this.window =
         new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);

@@ -46,5 +46,5 @@ public final class Reasons {
 
   /** Export loss reasons, pre-registered per signal. */
   public static final java.util.List<String> EXPORT_FAILED =
-      java.util.List.of(QUEUE_FULL, NON_RETRYABLE, RETRIES_EXHAUSTED, SHUTDOWN);
+      java.util.List.of(QUEUE_FULL, NON_RETRYABLE, RETRIES_EXHAUSTED, TOO_LARGE, SHUTDOWN);
 }
