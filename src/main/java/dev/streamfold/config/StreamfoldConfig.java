@@ -33,6 +33,7 @@ public final class StreamfoldConfig {
   public void validate() throws ConfigException {
     Validator v = new Validator();
     receivers.otlp.validate(v.section("receivers").section("otlp"));
+    WindowConfig.resolvePendingAlias(receivers.otlp, window, v);
     window.validate(v.section("window"));
     if (exporters == null || exporters.isEmpty()) {
       exporter.validate(v.section("exporter"));

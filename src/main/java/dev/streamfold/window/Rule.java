@@ -20,14 +20,35 @@ final class Rule {
   private final String eventName;
   private final String attributeKey;
   private final String attributeValue;
+  /** How reports name the rule, e.g. {@code chunk_logs[1] event_name=llm_stream.chunk}. */
+  final String label;
 
   Rule(RuleConfig c) {
+    this(c, "rule");
+  }
+
+  Rule(RuleConfig c, String position) {
+    this.label = position + describe(c);
     this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
     this.matcher = regex == null ? null : regex.matcher("");
     this.literal = c.nameRegex.isEmpty() ? "" : longestLiteral(c.nameRegex);
     this.eventName = c.eventName;
     this.attributeKey = c.attributeKey;
     this.attributeValue = c.attributeValue;
+  }
+
+  private static String describe(RuleConfig c) {
+    StringBuilder b = new StringBuilder();
+    if (!c.nameRegex.isEmpty()) {
+      b.append(" name_regex=").append(c.nameRegex);
+    }
+    if (!c.eventName.isEmpty()) {
+      b.append(" event_name=").append(c.eventName);
+    }
+    if (!c.attributeKey.isEmpty()) {
+      b.append(' ').append(c.attributeKey).append(c.attributeValue.isEmpty() ? " present" : "=" + c.attributeValue);
+    }
+    return b.toString();
   }
 
   /**

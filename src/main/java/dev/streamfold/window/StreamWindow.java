@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * condenses, drops and buffers.
  *
  * <p>Bounds: admission refuses a request (REFUSED = gRPC UNAVAILABLE / HTTP 503) when the items
- * admitted but not yet processed would exceed {@code max_pending_items}, or when the export queue
+ * admitted but not yet processed would exceed {@code window.max_pending_items}, or when the export queue
  * is past its admission watermark. Thread-safe.
  */
 public final class StreamWindow implements Ingress, Component {
@@ -61,7 +61,14 @@ public final class StreamWindow implements Ingress, Component {
   private final AtomicLong internalErrors = new AtomicLong();
 
   public StreamWindow(
-      WindowConfig cfg, long maxPendingItems, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
+      WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
+    this(cfg, out, admission, metrics, listener, clock, WindowObserver.NOOP);
+  }
+
+  /** @param observer told what became of each item and stream (explain, debug page); thread-safe */
+  public StreamWindow(
+      WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock,
+      WindowObserver observer) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.router = new ShardRouter(n);
     for (int u = 0; u < pendingByUnit.length; u++) {
@@ -70,14 +77,14 @@ public final class StreamWindow implements Ingress, Component {
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
-      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock);
+      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock, observer);
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
     this.admission = admission;
     this.metrics = metrics;
     this.clock = clock;
-    this.maxPending = maxPendingItems;
+    this.maxPending = cfg.maxPendingItems;
     this.tickNanos = cfg.tick.toNanos();
     metrics.gauge("streamfold.window.open_streams", "Streams open in the window", this::openStreams);
     metrics.gauge("streamfold.window.memory.bytes", "Estimated heap held by open streams, bytes", this::memoryBytes);
