@@ -50,7 +50,7 @@ public final class Service {
     this.telemetry = tb.build();
     // the export stage keeps the system clock: its waits (retry backoff, the shutdown deadline)
     // race real network calls, which a test's manual clock does not advance
-    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
+    this.downstream = ExportPipeline.create(cfg.exportersByName(), telemetry.pipelineMetrics());
     holder.set(new DownstreamMetricsSender(downstream));
     var debugState = cfg.service.debug.enabled ? new dev.streamfold.debug.DebugState(cfg.service.debug, clock, this::openStreams) : null;
     this.window = new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(),
