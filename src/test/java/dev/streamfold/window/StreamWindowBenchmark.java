@@ -79,8 +79,13 @@ public class StreamWindowBenchmark {
     cfg.shards = shards;
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     cfg.recentlyClosed.ttl = Duration.ofSeconds(1);
-    window = new StreamWindow(cfg, 1_000_000_000L, new DiscardingDownstream(), dev.streamfold.pipeline.Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM);
+    window = new StreamWindow(cfg, 1_000_000_000L, new DiscardingDownstream(), dev.streamfold.pipeline.Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM, observer(cfg));
     window.start();
+  }
+
+  /** What observes the window (subclasses measure an observer's cost against this NOOP). */
+  protected WindowObserver observer(WindowConfig cfg) {
+    return WindowObserver.NOOP;
   }
 
   @TearDown
