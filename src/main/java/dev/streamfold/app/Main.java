@@ -165,6 +165,9 @@ public final class Main {
     SLF4JBridgeHandler.install();
     LogSetup.apply(cfg.service.logLevel, cfg.service.logFormat);
     Logger log = LoggerFactory.getLogger(Main.class);
+    ConfigReload reload = new ConfigReload(new ConfigLoader(), args.configs(), args.sets(), cfg,
+        next -> LogSetup.apply(next.service.logLevel, next.service.logFormat));
+    Signals.installHangup(reload::reload);
 
     Service service = new Service(cfg, Clock.SYSTEM);
     FatalErrorHandler fatal = FatalErrorHandler.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
@@ -183,9 +186,7 @@ public final class Main {
         cfg.telemetry.prometheus.enabled ? cfg.telemetry.prometheus.endpoint : "off",
         cfg.service.health.enabled ? cfg.service.health.endpoint : "off",
         cfg.exporter.type.equals("file") ? "file " + cfg.exporter.file.path : cfg.exporter.type + " " + cfg.exporter.otlp.endpoint);
-    ConfigReload reload = new ConfigReload(new ConfigLoader(), args.configs(), args.sets(), cfg,
-        next -> LogSetup.apply(next.service.logLevel, next.service.logFormat));
-    Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout), reload::reload);
+    Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
     service.awaitStopped();
     return fatal.exitCode();
   }

@@ -47,10 +47,12 @@ public final class Service {
       tb.metricsPush(holder);
     }
     this.telemetry = tb.build();
-    this.downstream = ExportPipeline.builder(cfg.exporter, telemetry.pipelineMetrics()).clock(clock).build();
+    // the export stage keeps the system clock: its waits (retry backoff, the shutdown deadline)
+    // race real network calls, which a test's manual clock does not advance
+    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
     holder.set(new DownstreamMetricsSender(downstream));
     var debugState = cfg.service.debug.enabled ? new dev.streamfold.debug.DebugState(cfg.service.debug, clock, this::openStreams) : null;
-    this.window = new StreamWindow(cfg.window, cfg.receivers.otlp.maxPendingItems, downstream, downstream, telemetry.pipelineMetrics(),
+    this.window = new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(),
         telemetry.streamListener(), clock, debugState == null ? dev.streamfold.window.WindowObserver.NOOP : debugState);
     this.debug = debugState == null ? null : new dev.streamfold.debug.DebugServer(cfg.service.debug.endpoint, new dev.streamfold.debug.DebugPage(debugState::snapshot));
     telemetry.registerActiveStreams(window::openStreams);

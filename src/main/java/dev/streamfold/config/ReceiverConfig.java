@@ -7,8 +7,8 @@ public final class ReceiverConfig {
   public Grpc grpc = new Grpc();
   public Http http = new Http();
   public AuthConfig auth = new AuthConfig();
-  /** Items (spans + span events + log records + metric points) admitted but not yet processed by the window. */
-  public long maxPendingItems = 500_000;
+  /** Deprecated alias of {@code window.max_pending_items} (null = not set); see {@link WindowConfig#resolvePendingAlias}. */
+  public Long maxPendingItems;
 
   public static final class Grpc {
     public boolean enabled = true;
@@ -108,6 +108,5 @@ public final class ReceiverConfig {
             + http.maxBufferedBodyMib);
     http.tls.validate(h.section("tls"));
     auth.validate(v.section("auth"));
-    v.positive(maxPendingItems, "max_pending_items");
   }
 }

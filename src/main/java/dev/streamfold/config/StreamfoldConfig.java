@@ -18,6 +18,7 @@ public final class StreamfoldConfig {
   public void validate() throws ConfigException {
     Validator v = new Validator();
     receivers.otlp.validate(v.section("receivers").section("otlp"));
+    WindowConfig.resolvePendingAlias(receivers.otlp, window, v);
     window.validate(v.section("window"));
     exporter.validate(v.section("exporter"));
     telemetry.validate(v.section("telemetry"));

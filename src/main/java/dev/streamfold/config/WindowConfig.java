@@ -1,15 +1,25 @@
 package dev.streamfold.config;
 
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 
 /** {@code window}: the stream window (SPEC 1.2, 1.3, 3). */
 public final class WindowConfig {
+  private static final Logger log = LoggerFactory.getLogger(WindowConfig.class);
+  public static final long DEFAULT_MAX_PENDING_ITEMS = 500_000;
+
   public Duration finalizeGrace = Duration.ofSeconds(2);
   public Duration idleTimeout = Duration.ofSeconds(30);
   public Duration maxStreamAge = Duration.ofMinutes(10);
   public long maxOpenStreams = 100_000;
+  /**
+   * Items (spans + span events + log records + metric points) admitted and not yet processed by
+   * the window; past it receivers answer UNAVAILABLE / 503 with Retry-After.
+   */
+  public long maxPendingItems = DEFAULT_MAX_PENDING_ITEMS;
   public long memoryBudgetMib = 256;
   public int maxChunksPerStream = 100_000;
   /** {@code drop} (default) or {@code keep}: what happens to chunk spans, events and logs. */
@@ -46,11 +56,32 @@ public final class WindowConfig {
     public List<RuleConfig> streamSpans = new ArrayList<>();
   }
 
+  /**
+   * {@code receivers.otlp.max_pending_items} is the old name of {@code window.max_pending_items}
+   * (the bound is the window's): when set it still applies, with a warning; set together with a
+   * different {@code window.max_pending_items} it is an error.
+   */
+  static void resolvePendingAlias(ReceiverConfig receiver, WindowConfig window, Validator v) {
+    Long old = receiver.maxPendingItems;
+    if (old == null) {
+      return;
+    }
+    Validator r = v.section("receivers").section("otlp");
+    r.positive(old, "max_pending_items");
+    if (window.maxPendingItems != DEFAULT_MAX_PENDING_ITEMS && window.maxPendingItems != old) {
+      r.check(false, "max_pending_items", "is the deprecated name of window.max_pending_items; set only window.max_pending_items");
+      return;
+    }
+    log.warn("receivers.otlp.max_pending_items is deprecated: use window.max_pending_items (now {})", old);
+    window.maxPendingItems = old;
+  }
+
   void validate(Validator v) {
     v.nonNegative(finalizeGrace, "finalize_grace");
     v.positive(idleTimeout, "idle_timeout");
     v.positive(maxStreamAge, "max_stream_age");
     v.positive(maxOpenStreams, "max_open_streams");
+    v.positive(maxPendingItems, "max_pending_items");
     v.positive(memoryBudgetMib, "memory_budget_mib");
     v.positive(maxChunksPerStream, "max_chunks_per_stream");
     v.check(chunkSpans.equals("drop") || chunkSpans.equals("keep"), "chunk_spans", "must be drop or keep, got '" + chunkSpans + "'");

@@ -4,6 +4,7 @@ import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Downstream;
+import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.telemetry.WindowMetrics;
 import dev.streamfold.time.ManualClock;
 import dev.streamfold.window.StreamWindow;
@@ -36,7 +37,8 @@ final class Replay {
     WindowConfig cfg = singleShard(configured);
     ManualClock clock = new ManualClock();
     Collecting out = new Collecting();
-    StreamWindow window = new StreamWindow(cfg, Long.MAX_VALUE, out, Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, clock, observer);
+    cfg.maxPendingItems = Long.MAX_VALUE;
+    StreamWindow window = new StreamWindow(cfg, out, Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, clock, observer);
     window.start();
     try {
       long previous = -1;
@@ -48,10 +50,13 @@ final class Replay {
           }
           previous = r.arrivedUnixMs();
         }
-        switch (r.signal()) {
+        IngestResult result = switch (r.signal()) {
           case TRACES -> window.traces((ExportTraceServiceRequest) r.message());
           case LOGS -> window.logs((ExportLogsServiceRequest) r.message());
-          case METRICS -> { } // metrics pass the window unchanged: counted by the report
+          case METRICS -> IngestResult.OK; // metrics pass the window unchanged: counted by the report
+        };
+        if (!result.accepted()) {
+          throw new IllegalStateException(r.where() + ": the window refused the request: " + result.message());
         }
         sync(window);
       }

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * condenses, drops and buffers.
  *
  * <p>Bounds: admission refuses a request (REFUSED = gRPC UNAVAILABLE / HTTP 503) when the items
- * admitted but not yet processed would exceed {@code max_pending_items}, or when the export queue
+ * admitted but not yet processed would exceed {@code window.max_pending_items}, or when the export queue
  * is past its admission watermark. Thread-safe.
  */
 public final class StreamWindow implements Ingress, Component {
@@ -61,13 +61,13 @@ public final class StreamWindow implements Ingress, Component {
   private final AtomicLong internalErrors = new AtomicLong();
 
   public StreamWindow(
-      WindowConfig cfg, long maxPendingItems, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
-    this(cfg, maxPendingItems, out, admission, metrics, listener, clock, WindowObserver.NOOP);
+      WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
+    this(cfg, out, admission, metrics, listener, clock, WindowObserver.NOOP);
   }
 
   /** @param observer told what became of each item and stream (explain, debug page); thread-safe */
   public StreamWindow(
-      WindowConfig cfg, long maxPendingItems, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock,
+      WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock,
       WindowObserver observer) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.router = new ShardRouter(n);
@@ -84,7 +84,7 @@ public final class StreamWindow implements Ingress, Component {
     this.admission = admission;
     this.metrics = metrics;
     this.clock = clock;
-    this.maxPending = maxPendingItems;
+    this.maxPending = cfg.maxPendingItems;
     this.tickNanos = cfg.tick.toNanos();
     metrics.gauge("streamfold.window.open_streams", "Streams open in the window", this::openStreams);
     metrics.gauge("streamfold.window.memory.bytes", "Estimated heap held by open streams, bytes", this::memoryBytes);
@@ -145,8 +145,11 @@ public final class StreamWindow implements Ingress, Component {
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
-    if (admission.check(0, points) != Admission.Verdict.ADMIT) {
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
+    Admission.Verdict verdict = admission.check(0, points);
+    if (verdict != Admission.Verdict.ADMIT) {
+      return verdict == Admission.Verdict.NEVER
+          ? IngestResult.tooLarge(admission.neverReason(points))
+          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     metrics.passed(Unit.METRIC_POINT, points);
     if (request.getResourceMetricsCount() > 0) {
@@ -168,9 +171,12 @@ public final class StreamWindow implements Ingress, Component {
       pending.addAndGet(-items);
       return IngestResult.refused(RETRY_AFTER, "window ingress is full");
     }
-    if (admission.check(now - items, items) != Admission.Verdict.ADMIT) {
+    Admission.Verdict verdict = admission.check(now - items, items);
+    if (verdict != Admission.Verdict.ADMIT) {
       pending.addAndGet(-items);
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
+      return verdict == Admission.Verdict.NEVER
+          ? IngestResult.tooLarge(admission.neverReason(items))
+          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     return null;
   }

@@ -2,7 +2,7 @@ package dev.streamfold.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streamfold.testing.CountingMetrics;
+import dev.streamfold.telemetry.InMemoryMetrics;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +14,7 @@ class FatalErrorHandlerTest {
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   private FatalErrorHandler handler() {
-    return new FatalErrorHandler(stopped::countDown, Duration.ofSeconds(30), new CountingMetrics(), halted::set);
+    return new FatalErrorHandler(stopped::countDown, Duration.ofSeconds(30), new InMemoryMetrics(), halted::set);
   }
 
   @Test
@@ -65,7 +65,7 @@ class FatalErrorHandlerTest {
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
-        }, Duration.ofMillis(-4900), new CountingMetrics(), c -> {
+        }, Duration.ofMillis(-4900), new InMemoryMetrics(), c -> {
           code.set(c);
           haltedLatch.countDown();
         });

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
-import dev.streamfold.testing.CountingMetrics;
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.RecordingDownstream;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -25,7 +25,7 @@ final class FixtureReplay {
   final WindowConfig cfg;
   final ManualClock clock = new ManualClock();
   final RecordingDownstream out = new RecordingDownstream();
-  final CountingMetrics metrics = new CountingMetrics();
+  final InMemoryMetrics metrics = new InMemoryMetrics();
   final List<ClosedStream> closed = new CopyOnWriteArrayList<>();
 
   FixtureReplay(WindowConfig cfg) {

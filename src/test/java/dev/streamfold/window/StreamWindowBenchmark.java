@@ -79,7 +79,8 @@ public class StreamWindowBenchmark {
     cfg.shards = shards;
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     cfg.recentlyClosed.ttl = Duration.ofSeconds(1);
-    window = new StreamWindow(cfg, 1_000_000_000L, new DiscardingDownstream(), dev.streamfold.pipeline.Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM, observer(cfg));
+    cfg.maxPendingItems = 1_000_000_000L;
+    window = new StreamWindow(cfg, new DiscardingDownstream(), dev.streamfold.pipeline.Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM, observer(cfg));
     window.start();
   }
 

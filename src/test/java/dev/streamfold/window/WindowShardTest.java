@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
-import dev.streamfold.testing.CountingMetrics;
+import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.time.ManualClock;
 import dev.streamfold.testing.RecordingDownstream;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class WindowShardTest {
   final ManualClock clock = new ManualClock();
   final RecordingDownstream out = new RecordingDownstream();
-  final CountingMetrics metrics = new CountingMetrics();
+  final InMemoryMetrics metrics = new InMemoryMetrics();
   final List<ClosedStream> closed = new CopyOnWriteArrayList<>();
   final WindowConfig cfg = new WindowConfig();
   WindowShard shard;

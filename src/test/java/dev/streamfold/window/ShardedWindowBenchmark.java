@@ -1,0 +1,142 @@
+package dev.streamfold.window;
+
+import com.google.protobuf.ByteString;
+import dev.streamfold.config.WindowConfig;
+import dev.streamfold.derive.StreamListener;
+import dev.streamfold.otlp.OtlpSignal;
+import dev.streamfold.telemetry.WindowMetrics;
+import dev.streamfold.testing.DiscardingDownstream;
+import dev.streamfold.testing.Otlp;
+import dev.streamfold.time.ManualClock;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The window's CPU work per chunk span summed over all shards, on one thread (no scheduling
+ * noise): requests of 10 traces x 10 chunk spans, then their stream spans, routed by trace id
+ * ({@link ShardRouter}) and handled by the owning shard. With routing before the hand-off the
+ * work should not grow with the shard count. Run with
+ * {@code bench/jmh.sh ShardedWindowBenchmark}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(1)
+public class ShardedWindowBenchmark {
+  static final int POOL = 256;
+  static final int TRACES = 10;
+  static final int CHUNKS = 10;
+
+  @Param({"1", "2", "4"})
+  public int shards;
+
+  ExportTraceServiceRequest[] chunkRequests;
+  ExportTraceServiceRequest[] streamRequests;
+  ShardRouter router;
+  WindowShard[] shard;
+  ManualClock clock;
+  int next;
+
+  @Setup
+  public void setup() {
+    chunkRequests = new ExportTraceServiceRequest[POOL];
+    streamRequests = new ExportTraceServiceRequest[POOL];
+    long idSeq = 1;
+    for (int r = 0; r < POOL; r++) {
+      List<Span> chunks = new ArrayList<>();
+      List<Span> parents = new ArrayList<>();
+      for (int s = 0; s < TRACES; s++) {
+        ByteString trace = Otlp.trace(r * TRACES + s + 1);
+        ByteString streamId = Otlp.id(idSeq++);
+        for (int c = 0; c < CHUNKS; c++) {
+          chunks.add(Otlp.span(trace, Otlp.id(idSeq++), streamId, "respond::chunk_" + c, c * 20, c * 20 + 15)
+              .addAttributes(Otlp.kv("llm_stream.chunk.tokens", 3L)).build());
+        }
+        parents.add(Otlp.span(trace, streamId, null, "respond", 0, CHUNKS * 20 + 10)
+            .addAttributes(Otlp.kv("gen_ai.request.model", "gpt-4o")).build());
+      }
+      chunkRequests[r] = Otlp.traces(chunks.toArray(new Span[0]));
+      streamRequests[r] = Otlp.traces(parents.toArray(new Span[0]));
+    }
+    WindowConfig cfg = new WindowConfig();
+    cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
+    clock = new ManualClock();
+    router = new ShardRouter(shards);
+    shard = new WindowShard[shards];
+    for (int i = 0; i < shards; i++) {
+      shard[i] = new WindowShard(i, WindowSettings.of(cfg, shards, i), new Recognizer(cfg.rules), new DiscardingDownstream(),
+          WindowMetrics.NOOP, StreamListener.NOOP, clock);
+    }
+  }
+
+  /** Per chunk span: 100 chunk spans of 10 traces, then the 10 stream spans that close their streams. */
+  @Benchmark
+  @OperationsPerInvocation(TRACES * CHUNKS)
+  public void routeIngestAndClose() {
+    int i = next;
+    next = (i + 1) % POOL;
+    handle(chunkRequests[i]);
+    handle(streamRequests[i]);
+    if (next == 0) {
+      clock.advance(Duration.ofMinutes(10)); // forget the recently-closed keys of the last round
+      for (WindowShard s : shard) {
+        s.tick();
+      }
+    }
+  }
+
+  private void handle(ExportTraceServiceRequest req) {
+    for (ShardRouter.Part<ExportTraceServiceRequest> p : router.split(OtlpSignal.TRACES, req, Span::getTraceId).parts()) {
+      shard[p.shard()].onTraces(p.request());
+    }
+  }
+
+  /**
+   * CPU time per chunk span on this thread (ThreadMXBean), robust to a loaded machine where
+   * wall-clock throughput is not: {@code java -cp ... dev.streamfold.window.ShardedWindowBenchmark}.
+   */
+  public static void main(String[] args) {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    int warm = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
+    int iters = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+    int[] counts = {1, 2, 4};
+    ShardedWindowBenchmark[] benches = new ShardedWindowBenchmark[counts.length];
+    for (int k = 0; k < counts.length; k++) {
+      benches[k] = new ShardedWindowBenchmark();
+      benches[k].shards = counts[k];
+      benches[k].setup();
+      for (int i = 0; i < warm; i++) {
+        benches[k].routeIngestAndClose();
+      }
+    }
+    // measured after every configuration is warm, twice, interleaved
+    for (int pass = 0; pass < 2; pass++) {
+      for (int k = 0; k < counts.length; k++) {
+        long t0 = mx.getCurrentThreadCpuTime();
+        for (int i = 0; i < iters; i++) {
+          benches[k].routeIngestAndClose();
+        }
+        long cpu = mx.getCurrentThreadCpuTime() - t0;
+        System.out.printf("shards=%d cpu_ns_per_chunk_span=%.1f%n", counts[k], cpu / (double) ((long) iters * TRACES * CHUNKS));
+      }
+    }
+  }
+}
