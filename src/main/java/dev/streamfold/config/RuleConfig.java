@@ -15,6 +15,16 @@ public final class RuleConfig {
   public String eventName = "";
   public String attributeKey = "";
   public String attributeValue = "";
+  /**
+   * Chunk-span rules only: what a matching chunk span covers. {@code end} (default): producing one
+   * chunk, its time is the span end (Burr); {@code block}: a whole text or reasoning block from its
+   * first delta to its last, its time is the span start and sampling runs to the end of the last
+   * block (Mastra {@code model_chunk}).
+   */
+  public String chunkTime = CHUNK_TIME_END;
+
+  public static final String CHUNK_TIME_END = "end";
+  public static final String CHUNK_TIME_BLOCK = "block";
 
   public RuleConfig() {}
 
@@ -37,9 +47,21 @@ public final class RuleConfig {
     return r;
   }
 
+  /** This rule with {@code chunk_time: block}. */
+  public RuleConfig blocks() {
+    chunkTime = CHUNK_TIME_BLOCK;
+    return this;
+  }
+
+  public boolean isBlock() {
+    return CHUNK_TIME_BLOCK.equals(chunkTime);
+  }
+
   void validate(Validator v) {
     v.check(!nameRegex.isEmpty() || !eventName.isEmpty() || !attributeKey.isEmpty(), "", "a rule needs name_regex, event_name or attribute_key");
     v.check(attributeValue.isEmpty() || !attributeKey.isEmpty(), "attribute_value", "requires attribute_key");
+    v.check(CHUNK_TIME_END.equals(chunkTime) || CHUNK_TIME_BLOCK.equals(chunkTime), "chunk_time",
+        "must be end or block, got '" + chunkTime + "'");
     if (!nameRegex.isEmpty()) {
       try {
         Pattern.compile(nameRegex);

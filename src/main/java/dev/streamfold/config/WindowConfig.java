@@ -20,6 +20,11 @@ public final class WindowConfig {
    * the window; past it receivers answer UNAVAILABLE / 503 with Retry-After.
    */
   public long maxPendingItems = DEFAULT_MAX_PENDING_ITEMS;
+  /**
+   * Spans held because their parent is unknown in a trace with an open stream (SPEC 3
+   * re-parenting); past it the oldest is released unchecked (counted reparented ok=false).
+   */
+  public long maxHeldSpans = 10_000;
   public long memoryBudgetMib = 256;
   public int maxChunksPerStream = 100_000;
   /** {@code drop} (default) or {@code keep}: what happens to chunk spans, events and logs. */
@@ -42,7 +47,7 @@ public final class WindowConfig {
   public static final class Rules {
     public List<RuleConfig> chunkSpans = new ArrayList<>(List.of(
         RuleConfig.regex("^.+::chunk_[0-9]+$"),
-        RuleConfig.attribute("mastra.span.type", "model_chunk")));
+        RuleConfig.attribute("mastra.span.type", "model_chunk").blocks()));
     public List<RuleConfig> chunkEvents = new ArrayList<>(List.of(
         RuleConfig.named("gen_ai.content.completion.chunk"),
         RuleConfig.named("llm.content.completion.chunk")));
@@ -52,8 +57,18 @@ public final class WindowConfig {
     public List<RuleConfig> firstChunkMarkers = new ArrayList<>(List.of(
         RuleConfig.named("First Token Stream Event"),
         RuleConfig.named("ai.stream.firstChunk")));
+    /**
+     * Span attributes whose value is the first chunk time (ISO-8601 text, or integer epoch
+     * nanoseconds): a first-chunk marker on the span itself.
+     */
+    public List<String> firstChunkAttributes = new ArrayList<>(List.of("mastra.completion_start_time"));
     /** Extra rules marking a span as a stream span candidate (beyond gen_ai.request.stream=true, markers and summaries). */
     public List<RuleConfig> streamSpans = new ArrayList<>();
+    /**
+     * {@code gen_ai.operation.name} values of GenAI client spans, held as candidates for the
+     * grace so that chunk log records sent after them still attach.
+     */
+    public List<String> clientSpanOperations = new ArrayList<>(List.of("chat", "text_completion", "generate_content"));
   }
 
   /**
@@ -82,6 +97,7 @@ public final class WindowConfig {
     v.positive(maxStreamAge, "max_stream_age");
     v.positive(maxOpenStreams, "max_open_streams");
     v.positive(maxPendingItems, "max_pending_items");
+    v.nonNegative(maxHeldSpans, "max_held_spans");
     v.positive(memoryBudgetMib, "memory_budget_mib");
     v.positive(maxChunksPerStream, "max_chunks_per_stream");
     v.check(chunkSpans.equals("drop") || chunkSpans.equals("keep"), "chunk_spans", "must be drop or keep, got '" + chunkSpans + "'");
@@ -98,6 +114,17 @@ public final class WindowConfig {
     validateRules(r, "chunk_logs", rules.chunkLogs);
     validateRules(r, "first_chunk_markers", rules.firstChunkMarkers);
     validateRules(r, "stream_spans", rules.streamSpans);
+    validateNames(r, "first_chunk_attributes", rules.firstChunkAttributes);
+    validateNames(r, "client_span_operations", rules.clientSpanOperations);
+  }
+
+  private static void validateNames(Validator v, String key, List<String> list) {
+    v.check(list != null, key, "must be a list");
+    if (list != null) {
+      for (int i = 0; i < list.size(); i++) {
+        v.check(list.get(i) != null && !list.get(i).isEmpty(), key + "[" + i + "]", "must not be empty");
+      }
+    }
   }
 
   private static void validateRules(Validator v, String key, List<RuleConfig> list) {

@@ -29,9 +29,14 @@ public final class Derivations {
     int n = f.spanCount() - (probe >= 0 ? 1 : 0) + f.otherCount();
     long[] t = new long[n];
     int k = 0;
+    // a chunk span's time is its end; a block's is its start, and the last block's end closes sampling
+    long lastBlockEnd = Long.MIN_VALUE;
     for (int i = 0; i < f.spanCount(); i++) {
       if (i != probe) {
-        t[k++] = f.spanEnds()[i];
+        t[k++] = f.blockChunks() ? f.spanStarts()[i] : f.spanEnds()[i];
+        if (f.blockChunks()) {
+          lastBlockEnd = Math.max(lastBlockEnd, f.spanEnds()[i]);
+        }
       }
     }
     System.arraycopy(f.otherTimes(), 0, t, k, f.otherCount());
@@ -74,7 +79,7 @@ public final class Derivations {
     Double sampling = null;
     if (hasChunks) {
       if (!truncated) {
-        sampling = ms(t[n - 1] - t[0]);
+        sampling = ms(Math.max(t[n - 1], lastBlockEnd) - t[0]);
       }
     } else if (f.hasStreamSpan()) {
       if (!Double.isNaN(s.samplingMs())) {

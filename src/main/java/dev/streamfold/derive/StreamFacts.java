@@ -21,6 +21,8 @@ package dev.streamfold.derive;
  * @param cumulativeTokens maximum of per-chunk cumulative {@code gen_ai.usage.output_tokens}, or -1
  * @param shape the input shape (chunk shape when there are chunks)
  * @param endReason why the window closed
+ * @param blockChunks the chunk spans are whole blocks ({@code chunk_time: block}): a chunk's time
+ *     is its span start, and sampling runs to the end of the last block
  */
 public record StreamFacts(
     long[] spanStarts,
@@ -37,4 +39,14 @@ public record StreamFacts(
     long deltaTokens,
     long cumulativeTokens,
     InputShape shape,
-    EndReason endReason) {}
+    EndReason endReason,
+    boolean blockChunks) {
+  /** The facts of chunk spans that end when their chunk is produced (the default). */
+  public StreamFacts(
+      long[] spanStarts, long[] spanEnds, int spanCount, long[] otherTimes, int otherCount, long droppedChunks,
+      long markerTime, boolean hasStreamSpan, long streamStart, long streamEnd, Summary summary, long deltaTokens,
+      long cumulativeTokens, InputShape shape, EndReason endReason) {
+    this(spanStarts, spanEnds, spanCount, otherTimes, otherCount, droppedChunks, markerTime, hasStreamSpan, streamStart,
+        streamEnd, summary, deltaTokens, cumulativeTokens, shape, endReason, false);
+  }
+}

@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  * When and how a shard's streams close (SPEC 3): the grace after the stream span, the idle
  * timeout, the maximum age, eviction over the stream and memory bounds, and shutdown. Closing a
  * stream derives its figures, emits its condensed or synthetic span, reports it to the
- * {@link StreamListener}, counts its units and remembers its key. Owned by one shard thread.
+ * {@link StreamListener}, counts its units and remembers its key; when it was its trace's last
+ * open stream, the trace's held spans are released ({@link HeldSpans}). Owned by one shard thread.
  */
 final class Lifecycle {
   private final WindowSettings cfg;
@@ -24,6 +25,7 @@ final class Lifecycle {
   private final StreamStore store;
   private final ShardCounters counters;
   private final ShardOutput output;
+  private final HeldSpans held;
   private final WindowMetrics metrics;
   private final StreamListener listener;
   private final WindowObserver observer;
@@ -35,6 +37,7 @@ final class Lifecycle {
       StreamStore store,
       ShardCounters counters,
       ShardOutput output,
+      HeldSpans held,
       WindowMetrics metrics,
       StreamListener listener,
       WindowObserver observer,
@@ -45,6 +48,7 @@ final class Lifecycle {
     this.store = store;
     this.counters = counters;
     this.output = output;
+    this.held = held;
     this.metrics = metrics;
     this.listener = listener;
     this.random = new SplittableRandom(seed);
@@ -118,6 +122,10 @@ final class Lifecycle {
   void close(StreamState st, EndReason reason, long now) {
     store.remove(st);
     counters.release(st);
+    if (!store.hasOpenStream(st.key.traceHi, st.key.traceLo)) {
+      // the trace's last stream: spans still waiting for an unknown parent go out unchanged
+      held.traceClosed(st.key.traceHi, st.key.traceLo);
+    }
 
     StreamFactsBuilder.Built built = StreamFactsBuilder.build(st, reason);
     boolean hasChunks = built.facts().spanCount() + built.facts().otherCount() > 0 || st.dropped > 0;
@@ -174,14 +182,16 @@ final class Lifecycle {
     metrics.condensed(Unit.LOG_RECORD, st.logUnits - Math.max(0, dupLogs));
   }
 
+  /** First chunk time: a block's is its start. */
   private static long firstTime(StreamState st) {
     long first = Long.MAX_VALUE;
     for (int i = 0; i < st.n; i++) {
-      first = Math.min(first, st.times[i]);
+      first = Math.min(first, st.kinds[i] == StreamState.KIND_BLOCK ? st.starts[i] : st.times[i]);
     }
     return st.n == 0 ? 0 : first;
   }
 
+  /** Last chunk time (a block's end: sampling runs to it). */
   private static long lastTime(StreamState st) {
     long last = Long.MIN_VALUE;
     for (int i = 0; i < st.n; i++) {

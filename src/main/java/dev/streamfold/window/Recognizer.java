@@ -9,6 +9,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Decides what a span, span event or log record is (SPEC 1.2) from the configured rules. Not
@@ -25,6 +26,8 @@ final class Recognizer {
   private final Rule[] chunkLogs;
   private final Rule[] markers;
   private final Rule[] streamSpans;
+  private final String[] firstChunkAttributes;
+  private final Set<String> clientSpanOperations;
 
   Recognizer(WindowConfig.Rules rules) {
     chunkSpans = compile(rules.chunkSpans, "chunk_spans");
@@ -32,6 +35,8 @@ final class Recognizer {
     chunkLogs = compile(rules.chunkLogs, "chunk_logs");
     markers = compile(rules.firstChunkMarkers, "first_chunk_markers");
     streamSpans = compile(rules.streamSpans, "stream_spans");
+    firstChunkAttributes = rules.firstChunkAttributes.toArray(String[]::new);
+    clientSpanOperations = Set.copyOf(rules.clientSpanOperations);
   }
 
   private static Rule[] compile(List<RuleConfig> list, String name) {
@@ -43,14 +48,53 @@ final class Recognizer {
   }
 
 
-  /** Whether a span is a chunk span: {@code llm_stream.is_chunk} (read by the caller) or a chunk-span rule. */
-  boolean isChunkSpan(Span s, boolean isChunkAttribute) {
-    return chunkSpanRule(s, isChunkAttribute) != null;
+  /**
+   * What kind of chunk a span is: {@link StreamState#KIND_BLOCK} when a {@code chunk_time: block}
+   * rule matches, {@link StreamState#KIND_SPAN} for another chunk-span rule or
+   * {@code llm_stream.is_chunk} (read by the caller), else -1.
+   */
+  byte chunkSpanKind(Span s, boolean isChunkAttribute) {
+    Rule r = chunkSpanMatch(s);
+    if (r != null) {
+      return r.block() ? StreamState.KIND_BLOCK : StreamState.KIND_SPAN;
+    }
+    return isChunkAttribute ? StreamState.KIND_SPAN : -1;
   }
 
-  /** The label of the rule that makes a span a chunk span, or null. */
-  String chunkSpanRule(Span s, boolean isChunkAttribute) {
-    return isChunkAttribute ? IS_CHUNK_RULE : first(chunkSpans, s.getName(), "", s.getAttributesList());
+  /** The label of the rule that makes a span a chunk span ({@link #chunkSpanKind} said it is one). */
+  String chunkSpanRule(Span s) {
+    Rule r = chunkSpanMatch(s);
+    return r != null ? r.label : IS_CHUNK_RULE;
+  }
+
+  private Rule chunkSpanMatch(Span s) {
+    for (Rule r : chunkSpans) {
+      if (r.matches(s.getName(), "", s.getAttributesList())) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The first chunk time a span states in a first-chunk attribute (ISO-8601 text or integer epoch
+   * nanoseconds; the earliest when several), or -1.
+   */
+  long firstChunkAttributeTime(Span s) {
+    long best = -1;
+    for (String key : firstChunkAttributes) {
+      long t = Timestamps.epochNanos(Attributes.find(s.getAttributesList(), key));
+      if (t >= 0 && (best < 0 || t < best)) {
+        best = t;
+      }
+    }
+    return best;
+  }
+
+  /** A GenAI client span ({@code gen_ai.operation.name} chat, text_completion, generate_content by default). */
+  boolean isClientSpan(Span s) {
+    AnyValue op = Attributes.find(s.getAttributesList(), "gen_ai.operation.name");
+    return op != null && clientSpanOperations.contains(Attributes.string(op));
   }
 
   boolean isChunkEvent(Span.Event e) {
@@ -100,8 +144,8 @@ final class Recognizer {
 
   /**
    * Whether a span with no chunks yet announces a stream and is held as a candidate:
-   * {@code gen_ai.request.stream=true}, a first-chunk marker, a producer summary, or a
-   * configured stream-span rule.
+   * {@code gen_ai.request.stream=true}, a first-chunk marker (event or attribute), a producer
+   * summary, or a configured stream-span rule.
    */
   boolean announcesStream(Span s, Summary summary) {
     List<KeyValue> attrs = s.getAttributesList();
@@ -115,6 +159,9 @@ final class Recognizer {
       if (isMarkerEvent(e)) {
         return true;
       }
+    }
+    if (firstChunkAttributeTime(s) >= 0) {
+      return true;
     }
     return first(streamSpans, s.getName(), "", attrs) != null;
   }

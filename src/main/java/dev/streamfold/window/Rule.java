@@ -20,6 +20,7 @@ final class Rule {
   private final String eventName;
   private final String attributeKey;
   private final String attributeValue;
+  private final boolean block;
   /** How reports name the rule, e.g. {@code chunk_logs[1] event_name=llm_stream.chunk}. */
   final String label;
 
@@ -35,6 +36,7 @@ final class Rule {
     this.eventName = c.eventName;
     this.attributeKey = c.attributeKey;
     this.attributeValue = c.attributeValue;
+    this.block = c.isBlock();
   }
 
   private static String describe(RuleConfig c) {
@@ -49,6 +51,11 @@ final class Rule {
       b.append(' ').append(c.attributeKey).append(c.attributeValue.isEmpty() ? " present" : "=" + c.attributeValue);
     }
     return b.toString();
+  }
+
+  /** Chunk-span rules: a matching span is a whole block ({@code chunk_time: block}). */
+  boolean block() {
+    return block;
   }
 
   /**

@@ -28,11 +28,13 @@ final class StreamFactsBuilder {
     long[] sEnds = new long[n];
     long[] other = new long[n];
     long deltaSum = -1;
+    boolean blocks = false;
     for (int i = 0; i < n; i++) {
       if (dup != null && dup[i]) {
         continue;
       }
-      if (st.kinds[i] == StreamState.KIND_SPAN) {
+      if (StreamState.isSpan(st.kinds[i])) {
+        blocks |= st.kinds[i] == StreamState.KIND_BLOCK;
         sStarts[spanCount] = st.starts[i];
         sEnds[spanCount++] = st.times[i];
       } else {
@@ -48,7 +50,7 @@ final class StreamFactsBuilder {
     Span ss = st.streamSpan;
     Summary summary = ss == null ? Summary.NONE : Summary.of(ss);
     InputShape shape = switch (st.firstKind) {
-      case StreamState.KIND_SPAN -> InputShape.CHUNK_SPANS;
+      case StreamState.KIND_SPAN, StreamState.KIND_BLOCK -> InputShape.CHUNK_SPANS;
       case StreamState.KIND_EVENT -> InputShape.CHUNK_EVENTS;
       case StreamState.KIND_LOG -> InputShape.CHUNK_LOGS;
       default -> InputShape.SUMMARY;
@@ -68,7 +70,8 @@ final class StreamFactsBuilder {
         deltaSum,
         st.maxCumulative,
         shape,
-        reason);
+        reason,
+        blocks);
     return new Built(facts, spanCount, logs);
   }
 
@@ -109,7 +112,7 @@ final class StreamFactsBuilder {
 
   private static long dedupeHash(StreamState st, int i) {
     return switch (st.kinds[i]) {
-      case StreamState.KIND_SPAN -> st.ids[i];
+      case StreamState.KIND_SPAN, StreamState.KIND_BLOCK -> st.ids[i];
       case StreamState.KIND_LOG -> Ids.mix(st.ids[i] ^ Ids.mix(st.times[i]));
       default -> Ids.mix(st.ids[i] * 31 + 7);
     };

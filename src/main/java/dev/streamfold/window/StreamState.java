@@ -13,6 +13,8 @@ final class StreamState {
   static final byte KIND_SPAN = 0;
   static final byte KIND_EVENT = 1;
   static final byte KIND_LOG = 2;
+  /** A shape A chunk span that covers a whole block ({@code chunk_time: block}): its time is its start. */
+  static final byte KIND_BLOCK = 3;
 
   /** Estimated fixed heap cost of a stream: this object, its key, map entries, link arrays. */
   static final int BASE_BYTES = 320;
@@ -27,7 +29,7 @@ final class StreamState {
   long[] times = EMPTY_LONGS;
   /** Shape A: chunk span id; shape C: hash of the event name; shape B: a sequence number. */
   long[] ids = EMPTY_LONGS;
-  /** Shape A start times (0 for other kinds); allocated on the first shape A chunk. */
+  /** Shape A start times (0 for other kinds); allocated on the first shape A chunk. Shape A times are span ends. */
   long[] starts;
   byte[] kinds = EMPTY_BYTES;
   /** Per-chunk token deltas (-1 = none); allocated on the first chunk that has one. */
@@ -92,7 +94,7 @@ final class StreamState {
         grown += (long) (cap - n) * 4;
       }
     }
-    if (kind == KIND_SPAN && starts == null) {
+    if (isSpan(kind) && starts == null) {
       starts = new long[times.length];
       grown += 8L * times.length;
     }
@@ -105,7 +107,7 @@ final class StreamState {
     ids[n] = id;
     kinds[n] = kind;
     if (starts != null) {
-      starts[n] = kind == KIND_SPAN ? start : 0;
+      starts[n] = isSpan(kind) ? start : 0;
     }
     if (deltas != null) {
       deltas[n] = delta;
@@ -117,13 +119,18 @@ final class StreamState {
     return grown;
   }
 
+  /** Shape A: a chunk span (end or block). */
+  static boolean isSpan(byte kind) {
+    return kind == KIND_SPAN || kind == KIND_BLOCK;
+  }
+
   /** Whether a shape A chunk with this span id is held (re-parenting). Linear scan. */
   boolean hasChunkSpan(long spanId) {
     if (starts == null) {
       return false;
     }
     for (int i = 0; i < n; i++) {
-      if (ids[i] == spanId && kinds[i] == KIND_SPAN) {
+      if (ids[i] == spanId && isSpan(kinds[i])) {
         return true;
       }
     }

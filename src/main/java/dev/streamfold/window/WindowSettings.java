@@ -14,7 +14,8 @@ record WindowSettings(
     boolean dropLate,
     long recentMaxKeys,
     long recentTtlNanos,
-    long tickNanos) {
+    long tickNanos,
+    long maxHeldSpans) {
 
   static WindowSettings of(WindowConfig c, int shards) {
     return of(c, shards, 0);
@@ -36,7 +37,8 @@ record WindowSettings(
         c.lateChunks.equals("drop"),
         share(c.recentlyClosed.maxKeys, shards, index),
         c.recentlyClosed.ttl.toNanos(),
-        c.tick.toNanos());
+        c.tick.toNanos(),
+        share(c.maxHeldSpans, shards, index));
   }
 
   static long share(long total, int shards, int index) {

@@ -45,6 +45,7 @@ final class WindowShard {
   private final StreamStore store;
   private final ShardCounters counters;
   private final ShardOutput output;
+  private final HeldSpans held;
   private final Lifecycle lifecycle;
   private final WindowObserver observer;
   /** How a late chunk's pass is explained to the observer. */
@@ -81,36 +82,76 @@ final class WindowShard {
     this.store = new StreamStore(cfg.recentMaxKeys(), cfg.recentTtlNanos());
     this.counters = new ShardCounters(metrics);
     this.output = new ShardOutput(out);
-    this.lifecycle = new Lifecycle(cfg, rec, store, counters, output, metrics, listener, observer, System.nanoTime() ^ index);
+    this.held = new HeldSpans(cfg.maxHeldSpans(), store, counters, output, metrics, observer);
+    this.lifecycle = new Lifecycle(cfg, rec, store, counters, output, held, metrics, listener, observer, System.nanoTime() ^ index);
   }
 
   // ---------------------------------------------------------------- traces
 
   void onTraces(ExportTraceServiceRequest req) {
     long now = clock.nanos();
-    Regroup.Result<ResourceSpans> kept = Regroup.map(OtlpSignal.TRACES, req.getResourceSpansList(),
-        (rs, ss, span) -> onSpan(span, rs.getResource(), ss.getScope(), now));
+    List<ResourceSpans> groups = req.getResourceSpansList();
+    // pass 1: chunk spans first, so a child sent before its chunk span in the same request finds
+    // the chunk's stream open; their outcome (consumed, or passed annotated) is kept by position
+    ChunkPass chunks = chunkPass(groups, now);
+    RequestIds ids = new RequestIds(groups);
+    int[] position = {0};
+    Regroup.Result<ResourceSpans> kept = Regroup.map(OtlpSignal.TRACES, groups, (rs, ss, span) -> {
+      int i = position[0]++;
+      return chunks != null && chunks.isChunk[i] ? chunks.out[i] : onSpan(span, rs.getResource(), ss.getScope(), ids, now);
+    });
     if (kept.units(0) > 0) {
       out.offerSpans(kept.groups(0), (int) kept.units(0));
     }
     finish();
   }
 
-  /** Handles one span; returns the span to pass through (possibly modified) or null. */
-  private Span onSpan(Span s, Resource resource, InstrumentationScope scope, long now) {
+  /** Outcome of the chunk spans of one request, by position in the request (null when it has none). */
+  private record ChunkPass(boolean[] isChunk, Span[] out) {}
+
+  private ChunkPass chunkPass(List<ResourceSpans> groups, long now) {
+    ChunkPass pass = null;
+    int i = 0;
+    int total = -1;
+    for (ResourceSpans rs : groups) {
+      for (var ss : rs.getScopeSpansList()) {
+        for (Span s : ss.getSpansList()) {
+          ChunkScan scan = ChunkScan.of(s.getAttributesList());
+          byte kind = rec.chunkSpanKind(s, scan.isChunk());
+          long streamId = kind < 0 ? 0 : scan.streamId() != 0 ? scan.streamId() : Ids.spanId(s.getParentSpanId());
+          if (streamId != 0) {
+            if (pass == null) {
+              total = countSpans(groups);
+              pass = new ChunkPass(new boolean[total], new Span[total]);
+            }
+            pass.isChunk[i] = true;
+            pass.out[i] = onChunkSpan(s, rs.getResource(), scan, kind, streamId, now);
+          }
+          i++;
+        }
+      }
+    }
+    return pass;
+  }
+
+  private static int countSpans(List<ResourceSpans> groups) {
+    int n = 0;
+    for (ResourceSpans rs : groups) {
+      for (var ss : rs.getScopeSpansList()) {
+        n += ss.getSpansCount();
+      }
+    }
+    return n;
+  }
+
+  /** Handles one span that is not a chunk span; returns the span to pass through (possibly modified) or null. */
+  private Span onSpan(Span s, Resource resource, InstrumentationScope scope, RequestIds ids, long now) {
     long hi = Ids.traceHi(s.getTraceId());
     long lo = Ids.traceLo(s.getTraceId());
     int events = s.getEventsCount();
     long spanId = Ids.spanId(s.getSpanId());
-
-    ChunkScan scan = ChunkScan.of(s.getAttributesList());
-    String chunkRule = rec.chunkSpanRule(s, scan.isChunk());
-    if (chunkRule != null) {
-      long streamId = scan.streamId() != 0 ? scan.streamId() : Ids.spanId(s.getParentSpanId());
-      if (streamId != 0) {
-        return onChunkSpan(s, resource, scan, hi, lo, streamId, spanId, events, now, chunkRule);
-      }
-    }
+    // whatever this span becomes, it will be in the output: children waiting for it can go
+    held.arrived(hi, lo, spanId, 0);
 
     // span events that are chunks (shape B)
     int chunkEvents = 0;
@@ -148,33 +189,50 @@ final class WindowShard {
     }
     Summary summary = Recognizer.mayCarrySummary(s) ? Summary.of(s) : Summary.NONE;
     boolean announces = rec.announcesStream(s, summary);
-    if (chunkEvents > 0 || announces) {
+    if (chunkEvents > 0 || announces || rec.isClientSpan(s)) {
       lifecycle.makeRoom(now);
       StreamState created = store.create(hi, lo, spanId, resource, now);
       // shape B without an announcement carries everything: no grace
-      attachStreamSpan(created, s, resource, scope, chunkEvents, !announces, now);
+      attachStreamSpan(created, s, resource, scope, chunkEvents, chunkEvents > 0 && !announces, now);
       return null;
     }
 
-    // re-parent children of dropped chunk spans
     long parent = Ids.spanId(s.getParentSpanId());
-    if (parent != 0 && !cfg.keepChunks()) {
-      for (StreamState t = store.firstOfTrace(lo); t != null; t = t.traceNext) {
-        if (t.key.traceHi == hi && t.hasChunkSpan(parent)) {
-          metrics.reparented(true, 1);
-          observer.reparented(s, hi, lo, t.key.streamId);
-          counters.passedSpan(events);
-          return s.toBuilder().setParentSpanId(Ids.spanIdBytes(t.key.streamId)).build();
+    if (!cfg.keepChunks() && store.hasOpenStream(hi, lo)) {
+      if (parent != 0) {
+        // a child of a consumed chunk span: to the stream span
+        for (StreamState t = store.firstOfTrace(lo); t != null; t = t.traceNext) {
+          if (t.key.traceHi == hi && t.hasChunkSpan(parent)) {
+            metrics.reparented(true, 1);
+            observer.reparented(s, hi, lo, t.key.streamId);
+            counters.passedSpan(events);
+            held.seen(hi, lo, spanId);
+            return s.toBuilder().setParentSpanId(Ids.spanIdBytes(t.key.streamId)).build();
+          }
+        }
+        // parent not seen yet: wait for it (or for the trace's streams to close)
+        if (!knownParent(hi, lo, parent, ids) && held.hold(s, resource, scope, hi, lo, spanId, parent)) {
+          lifecycle.enforceMemory(null, now);
+          return null;
         }
       }
+      held.seen(hi, lo, spanId);
     }
     counters.passedSpan(events);
     observer.passed(s, "");
     return s;
   }
 
-  private Span onChunkSpan(
-      Span s, Resource resource, ChunkScan scan, long hi, long lo, long streamId, long spanId, int events, long now, String rule) {
+  /** The parent is an open stream, was seen in this trace, or is in the same request. */
+  private boolean knownParent(long hi, long lo, long parent, RequestIds ids) {
+    return store.get(hi, lo, parent) != null || held.known(hi, lo, parent) || ids.contains(parent);
+  }
+
+  private Span onChunkSpan(Span s, Resource resource, ChunkScan scan, byte kind, long streamId, long now) {
+    long hi = Ids.traceHi(s.getTraceId());
+    long lo = Ids.traceLo(s.getTraceId());
+    long spanId = Ids.spanId(s.getSpanId());
+    int events = s.getEventsCount();
     counters.chunkSpan();
     StreamState st = store.lookup(hi, lo, streamId);
     if (st == null && store.recent(hi, lo, streamId) != null) {
@@ -187,6 +245,7 @@ final class WindowShard {
       }
       counters.passedSpan(events);
       observer.passed(s, LATE);
+      held.arrived(hi, lo, spanId, 0);
       return s.toBuilder().addAttributes(Attributes.of("llm_stream.late", true)).build();
     }
     if (st == null) {
@@ -205,11 +264,13 @@ final class WindowShard {
         metrics.dropped(Unit.SPAN_EVENT, Reasons.TRUNCATED, events);
       }
     } else {
-      observer.chunk(s, InputShape.CHUNK_SPANS, rule, hi, lo, streamId, resource);
+      if (observer != WindowObserver.NOOP) {
+        observer.chunk(s, InputShape.CHUNK_SPANS, rec.chunkSpanRule(s), hi, lo, streamId, resource);
+      }
       if (scan.cumulative() > st.maxCumulative) {
         st.maxCumulative = scan.cumulative();
       }
-      store.addBytes(st.add(StreamState.KIND_SPAN, s.getEndTimeUnixNano(), s.getStartTimeUnixNano(), spanId, scan.delta()));
+      store.addBytes(st.add(kind, s.getEndTimeUnixNano(), s.getStartTimeUnixNano(), spanId, scan.delta()));
       if (!cfg.keepChunks()) {
         st.spanUnits++;
         st.eventUnits += events;
@@ -217,11 +278,15 @@ final class WindowShard {
         counters.buffer(Unit.SPAN_EVENT, events);
       }
     }
-    lifecycle.enforceMemory(st, now);
     if (cfg.keepChunks()) {
+      held.arrived(hi, lo, spanId, 0);
+      lifecycle.enforceMemory(st, now);
       counters.passedSpan(events);
       return s;
     }
+    // children sent before this chunk span go to the stream span
+    held.arrived(hi, lo, spanId, streamId);
+    lifecycle.enforceMemory(st, now);
     return null;
   }
 
@@ -249,6 +314,10 @@ final class WindowShard {
           st.markerTime = t;
         }
       }
+    }
+    long stated = rec.firstChunkAttributeTime(s);
+    if (stated >= 0 && (st.markerTime < 0 || stated < st.markerTime)) {
+      st.markerTime = stated;
     }
     if (chunkEvents > 0 && s.getDroppedEventsCount() > 0) {
       st.dropped += s.getDroppedEventsCount();

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -95,7 +94,6 @@ class MastraRecordingTest {
    * runs from the first block's start to the end of the last block. For the one-block answer TTFT
    * taken from the block's end would be most of the response.
    */
-  @Disabled("needs window rev 2: Mastra model_chunk chunk_time block + mastra.completion_start_time marker")
   @ParameterizedTest
   @CsvSource({"mastra.json", "mastra-one-block.json"})
   void ttftIsMastrasCompletionStartTimeNotTheEndOfTheFirstBlock(String file) {

@@ -14,7 +14,6 @@ import dev.streamfold.config.WindowConfig;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -87,7 +86,6 @@ class OtelInstrumentationOpenAiRecordingTest {
    * llm_stream.incomplete. The one "chunk" is the whole choice, stamped at the end of the stream,
    * so its TTFT is the time to the end of the response: that is all this producer tells.
    */
-  @Disabled("needs window rev 2: GenAI client spans held as candidates so late chunk log records attach")
   @ParameterizedTest
   @ValueSource(strings = {PLAIN, CONTENT})
   void withTheChoiceRuleTheSpanAndItsLateLogsAreOneStream(String file) {

@@ -171,9 +171,10 @@ class ProducerFixturesTest {
 
   /**
    * Mastra's model_chunk spans (shape A) hang under the {@code chat <model>} (model_inference)
-   * span. NOTE: a Mastra chunk span is one semantic block (a whole reasoning or text part), not a
-   * token delta, so the chunk time (its end) is when the block finished: TTFT here is the end of
-   * the reasoning block, not the first token (Mastra's own mastra.completion_start_time).
+   * span. A Mastra chunk span is one semantic block (a whole reasoning or text part), not a token
+   * delta: with the default {@code chunk_time: block} rule a chunk's time is its span start and
+   * sampling runs to the end of the last block; Mastra's own mastra.completion_start_time on the
+   * chat span is a first-chunk marker (SPEC rev 2).
    */
   @Test
   void mastraModelChunkSpansAreCondensedIntoTheModelInferenceSpan() {
@@ -191,20 +192,21 @@ class ProducerFixturesTest {
     notPassed.add(chat);
     othersPassUnchanged(f, output, notPassed);
 
-    // t0, t1 = chunk span ends; committed recording (ms after chat start 1796137050098000000):
-    //   reasoning [188, 242], text [252, 471]
-    // ttft = t0 - start = 242; sampling = t1 - t0 = 229; one interval = 229
-    // generation = (242 - 188) + (471 - 252) = 273; consumer = max(0, 252 - 242) = 10
+    // committed recording (ms after chat start 1795395759448000000): reasoning [160, 226],
+    // text [230, 443], completion_start_time 161: t0, t1 = block starts 160, 230;
+    // ttft = min(t0, marker) - start = 160; sampling = last block end - t0 = 283; one interval = 70
+    // generation = (226 - 160) + (443 - 230) = 279; consumer = max(0, 230 - 226) = 4
     Span r = chunks.get(0);
     Span t = chunks.get(1);
-    double sampling = ms(t.getEndTimeUnixNano() - r.getEndTimeUnixNano());
+    double sampling = ms(t.getEndTimeUnixNano() - r.getStartTimeUnixNano());
+    double interval = ms(t.getStartTimeUnixNano() - r.getStartTimeUnixNano());
     assertThat(str(c, "llm_stream.input_shape")).isEqualTo("chunk_spans");
     assertThat(lng(c, "llm_stream.chunk.count")).isEqualTo(2);
-    assertThat(dbl(c, "llm_stream.ttft_ms")).isEqualTo(ms(r.getEndTimeUnixNano() - chat.getStartTimeUnixNano()));
+    assertThat(dbl(c, "llm_stream.ttft_ms")).isEqualTo(ms(r.getStartTimeUnixNano() - chat.getStartTimeUnixNano()));
     assertThat(dbl(c, "llm_stream.sampling_ms")).isEqualTo(sampling);
-    assertThat(dbl(c, "llm_stream.chunk.interval.min_ms")).isEqualTo(sampling);
-    assertThat(dbl(c, "llm_stream.chunk.interval.max_ms")).isEqualTo(sampling);
-    assertThat(dbl(c, "llm_stream.chunk.interval.avg_ms")).isEqualTo(sampling);
+    assertThat(dbl(c, "llm_stream.chunk.interval.min_ms")).isEqualTo(interval);
+    assertThat(dbl(c, "llm_stream.chunk.interval.max_ms")).isEqualTo(interval);
+    assertThat(dbl(c, "llm_stream.chunk.interval.avg_ms")).isEqualTo(interval);
     assertThat(dbl(c, "llm_stream.generation_time_ms")).isEqualTo(
         ms((r.getEndTimeUnixNano() - r.getStartTimeUnixNano()) + (t.getEndTimeUnixNano() - t.getStartTimeUnixNano())));
     assertThat(dbl(c, "llm_stream.consumer_time_ms")).isEqualTo(ms(Math.max(0, t.getStartTimeUnixNano() - r.getEndTimeUnixNano())));
