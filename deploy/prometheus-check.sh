@@ -30,13 +30,13 @@ command -v prometheus >/dev/null || { echo "prometheus-check: prometheus not ins
 [[ -f "$jar" ]] || { echo "prometheus-check: $jar missing (mvn -B package -DskipTests)"; exit 1; }
 
 wait_for() { # url what pid
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 300); do
     curl -fsS "$1" >/dev/null 2>&1 && return 0
-    kill -0 "$3" 2>/dev/null || { echo "prometheus-check: $2 exited"; cat "$work/$2.log"; return 1; }
+    kill -0 "$3" 2>/dev/null || { cat "$work/$2.log"; echo "prometheus-check: $2 exited"; return 1; }
     sleep 0.2
   done
-  echo "prometheus-check: $2 not ready at $1"
   cat "$work/$2.log"
+  echo "prometheus-check: $2 not ready at $1"
   return 1
 }
 
@@ -74,9 +74,13 @@ lg --shape mix --streams 400 --streams-per-second 200 --error-rate 0.2 --chunk-t
 lg --shape A --no-stream-span --streams 20 --streams-per-second 20
 # SIGHUP: the config is reloaded (same --set, no change) and the process keeps serving
 kill -HUP "$sf"
-sleep 1
+for _ in $(seq 1 300); do
+  grep -q "SIGHUP: config reloaded" "$work/streamfold.log" && break
+  kill -0 "$sf" 2>/dev/null || break
+  sleep 0.1
+done
 kill -0 "$sf" || { echo "prometheus-check: SIGHUP killed streamfold"; cat "$work/streamfold.log"; exit 1; }
-grep -q "SIGHUP: config reloaded" "$work/streamfold.log" || { echo "prometheus-check: no reload logged"; cat "$work/streamfold.log"; exit 1; }
+grep -q "SIGHUP: config reloaded" "$work/streamfold.log" || { cat "$work/streamfold.log"; echo "prometheus-check: no reload logged within 30 s"; exit 1; }
 sleep 6 # idle_timeout closes the leaked streams; a few more scrapes and rule evaluations
 
 python3 deploy/tools/check-queries.py "http://127.0.0.1:$prom" deploy/grafana/dashboards/streamfold.json

@@ -8,10 +8,10 @@ import dev.streamfold.http.Request;
 import dev.streamfold.http.RequestHandler;
 import dev.streamfold.http.Response;
 import dev.streamfold.pipeline.Component;
+import dev.streamfold.time.Clock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
@@ -34,10 +34,11 @@ final class HealthServer implements Component {
   private final BooleanSupplier ready;
   private final Clock clock;
   private final Instant upSince;
+  private final long upSinceNanos;
   private HttpServer server;
 
   HealthServer(String endpoint, BooleanSupplier ready) {
-    this(endpoint, ready, Clock.systemUTC());
+    this(endpoint, ready, Clock.SYSTEM);
   }
 
   HealthServer(String endpoint, BooleanSupplier ready, Clock clock) {
@@ -49,7 +50,8 @@ final class HealthServer implements Component {
     this.address = new InetSocketAddress(host, Integer.parseInt(endpoint.substring(i + 1)));
     this.ready = ready;
     this.clock = clock;
-    this.upSince = clock.instant();
+    this.upSince = Instant.ofEpochMilli(clock.epochMillis());
+    this.upSinceNanos = clock.nanos();
   }
 
   @Override
@@ -100,9 +102,8 @@ final class HealthServer implements Component {
   }
 
   private Response collectorStyle(boolean ok) {
-    Instant now = clock.instant();
     return json(ok, "{\"status\":\"Server " + (ok ? "available" : "not available") + "\",\"upSince\":\""
-        + upSince + "\",\"uptime\":\"" + Duration.between(upSince, now) + "\"}\n");
+        + upSince + "\",\"uptime\":\"" + Duration.ofNanos(clock.nanos() - upSinceNanos) + "\"}\n");
   }
 
   private static Response json(boolean ok, String body) {

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Root log level and line format ({@code service.log_level}, {@code service.log_format}), set
  * at start-up and again on a config reload. {@code json} uses logback's own {@link JsonEncoder}:
- * one object per line with {@code timestamp}, {@code level}, {@code loggerName},
- * {@code threadName}, {@code message}, {@code throwable}. The new appender is attached before
+ * one object per line with {@code timestamp} (epoch ms), {@code level}, {@code threadName},
+ * {@code loggerName}, {@code formattedMessage} and {@code throwable}. The new appender is attached before
  * the old one is detached, so no line is lost during a switch.
  */
 final class LogSetup {
@@ -40,6 +40,11 @@ final class LogSetup {
       e.setWithSequenceNumber(false);
       e.setWithNanoseconds(false);
       e.setWithContext(false);
+      e.setWithMDC(false);
+      // the message as a person reads it, not the {} template plus an arguments array
+      e.setWithMessage(false);
+      e.setWithArguments(false);
+      e.setWithFormattedMessage(true);
       encoder = e;
     } else {
       PatternLayoutEncoder e = new PatternLayoutEncoder();

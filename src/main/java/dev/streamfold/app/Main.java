@@ -33,6 +33,7 @@ public final class Main {
         streamfold print-config [CONFIG...]  print the effective config (secrets masked) and exit
         streamfold print-default-config      print the embedded default config
         streamfold loadgen [options]         send synthetic LLM streams over OTLP/gRPC (loadgen --help)
+        streamfold explain [--json] FILE...  what streamfold makes of recorded telemetry (explain --help)
         streamfold --help | --version
 
       CONFIG:
@@ -60,6 +61,9 @@ public final class Main {
     if (args.length > 0 && !args[0].startsWith("-")) {
       cmd = args[0];
       i = 1;
+    }
+    if (cmd.equals("explain")) {
+      return dev.streamfold.explain.ExplainCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
     }
     if (cmd.equals("loadgen")) {
       dev.streamfold.loadgen.LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));
@@ -161,6 +165,9 @@ public final class Main {
     SLF4JBridgeHandler.install();
     LogSetup.apply(cfg.service.logLevel, cfg.service.logFormat);
     Logger log = LoggerFactory.getLogger(Main.class);
+    ConfigReload reload = new ConfigReload(new ConfigLoader(), args.configs(), args.sets(), cfg,
+        next -> LogSetup.apply(next.service.logLevel, next.service.logFormat));
+    Signals.installHangup(reload::reload);
 
     Service service = new Service(cfg, Clock.SYSTEM);
     FatalErrorHandler fatal = FatalErrorHandler.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
@@ -179,9 +186,7 @@ public final class Main {
         cfg.telemetry.prometheus.enabled ? cfg.telemetry.prometheus.endpoint : "off",
         cfg.service.health.enabled ? cfg.service.health.endpoint : "off",
         cfg.exporter.type.equals("file") ? "file " + cfg.exporter.file.path : cfg.exporter.type + " " + cfg.exporter.otlp.endpoint);
-    ConfigReload reload = new ConfigReload(new ConfigLoader(), args.configs(), args.sets(), cfg,
-        next -> LogSetup.apply(next.service.logLevel, next.service.logFormat));
-    Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout), reload::reload);
+    Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
     service.awaitStopped();
     return fatal.exitCode();
   }

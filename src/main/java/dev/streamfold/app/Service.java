@@ -32,6 +32,7 @@ public final class Service {
   private final OtlpGrpcReceiver grpc;
   private final OtlpHttpReceiver http;
   private final HealthServer health;
+  private final dev.streamfold.debug.DebugServer debug;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean ready;
   private volatile boolean stopping;
@@ -46,10 +47,14 @@ public final class Service {
       tb.metricsPush(holder);
     }
     this.telemetry = tb.build();
-    this.downstream = ExportPipeline.builder(cfg.exporter, telemetry.pipelineMetrics()).clock(clock).build();
+    // the export stage keeps the system clock: its waits (retry backoff, the shutdown deadline)
+    // race real network calls, which a test's manual clock does not advance
+    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
     holder.set(new DownstreamMetricsSender(downstream));
-    this.window =
-        new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(), telemetry.streamListener(), clock);
+    var debugState = cfg.service.debug.enabled ? new dev.streamfold.debug.DebugState(cfg.service.debug, clock, this::openStreams) : null;
+    this.window = new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(),
+        telemetry.streamListener(), clock, debugState == null ? dev.streamfold.window.WindowObserver.NOOP : debugState);
+    this.debug = debugState == null ? null : new dev.streamfold.debug.DebugServer(cfg.service.debug.endpoint, new dev.streamfold.debug.DebugPage(debugState::snapshot));
     telemetry.registerActiveStreams(window::openStreams);
     this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
     this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
@@ -63,6 +68,10 @@ public final class Service {
       if (health != null) {
         health.start();
         started.add(health);
+      }
+      if (debug != null) {
+        debug.start();
+        started.add(debug);
       }
       telemetry.start();
       started.add(telemetry);
@@ -121,6 +130,9 @@ public final class Service {
     // telemetry pushes its last metrics into the downstream, so it stops before the drain
     telemetry.shutdown(Duration.ofSeconds(1));
     downstream.shutdown(remaining(deadline));
+    if (debug != null) {
+      debug.shutdown(Duration.ZERO);
+    }
     if (health != null) {
       health.shutdown(Duration.ZERO);
     }
@@ -147,6 +159,14 @@ public final class Service {
 
   public int healthPort() {
     return health == null ? -1 : health.port();
+  }
+
+  private long openStreams() {
+    return window.openStreams();
+  }
+
+  public int debugPort() {
+    return debug == null ? -1 : debug.port();
   }
 
   public int metricsPort() {

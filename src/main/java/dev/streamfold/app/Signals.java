@@ -18,10 +18,10 @@ final class Signals {
   private Signals() {}
 
   /**
-   * @param bound how long an orderly shutdown may take (accept grace + drain timeout); past it
-   *     (plus a margin) the process exits anyway
+   * SIGHUP runs {@code onHangup} on its own thread. Installed right after the config is loaded,
+   * before start-up, so that a SIGHUP during start-up does not kill the JVM either.
    */
-  static void install(Service service, Duration bound, Runnable onHangup) {
+  static void installHangup(Runnable onHangup) {
     try {
       Signal.handle(new Signal("HUP"), sig -> {
         Thread t = new Thread(() -> {
@@ -37,6 +37,13 @@ final class Signals {
     } catch (IllegalArgumentException e) {
       log.debug("cannot handle SIGHUP: {}", e.getMessage());
     }
+  }
+
+  /**
+   * @param bound how long an orderly shutdown may take (accept grace + drain timeout); past it
+   *     (plus a margin) the process exits anyway
+   */
+  static void install(Service service, Duration bound) {
     AtomicInteger count = new AtomicInteger();
     for (String name : new String[] {"TERM", "INT"}) {
       try {

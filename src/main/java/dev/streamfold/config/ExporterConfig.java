@@ -41,6 +41,11 @@ public final class ExporterConfig {
   public static final class Batch {
     /** Items per export request. */
     public int maxSize = 512;
+    /**
+     * Encoded bytes per export request (before compression), under the 4 MiB a Collector's
+     * receiver takes by default; a single item larger than this is sent alone.
+     */
+    public long maxBytes = 3L << 20;
     public Duration timeout = Duration.ofMillis(200);
   }
 
@@ -116,6 +121,7 @@ public final class ExporterConfig {
     f.nonNegative(file.maxBackups, "max_backups");
     Validator b = v.section("batch");
     b.positive(batch.maxSize, "max_size");
+    b.check(batch.maxBytes >= 1024, "max_bytes", "must be >= 1024, got " + batch.maxBytes);
     b.positive(batch.timeout, "timeout");
     Validator q = v.section("queue");
     q.positive(queue.capacityItems, "capacity_items");

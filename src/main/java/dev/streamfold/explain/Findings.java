@@ -62,6 +62,7 @@ final class Findings {
     Map<String, Group> noContext = new LinkedHashMap<>();
     Map<String, List<Span>> siblings = new LinkedHashMap<>();
     Map<String, String> spanNames = new LinkedHashMap<>();
+    Map<String, Integer> noData = new LinkedHashMap<>();
 
     for (InputRequest r : requests) {
       if (r.message() instanceof ExportTraceServiceRequest t) {
@@ -69,7 +70,7 @@ final class Findings {
           for (ScopeSpans ss : rs.getScopeSpansList()) {
             for (Span s : ss.getSpansList()) {
               spanNames.put(StreamRef.hex(s.getTraceId()) + "/" + StreamRef.hex(s.getSpanId()), s.getName());
-              span(s, obs, byRef, cfg, out, events, siblings);
+              span(s, obs, byRef, cfg, out, events, siblings, noData);
             }
           }
         }
@@ -81,6 +82,20 @@ final class Findings {
             }
           }
         }
+      }
+    }
+    for (Map.Entry<String, Integer> nd : noData.entrySet()) {
+      List<String> names = new ArrayList<>();
+      for (String k : logsPerSpan.keySet()) {
+        if (k.startsWith(nd.getKey() + "/")) {
+          names.add(k.substring(nd.getKey().length() + 1));
+        }
+      }
+      if (!names.isEmpty()) {
+        Finding f = out.get(nd.getValue());
+        out.set(nd.getValue(), new Finding(f.level(), f.code(), f.traceId(), f.spanId(), f.message()
+            + " Log records in its context (" + String.join(", ", names) + ") are not chunks by the configured rules"
+            + (names.contains("gen_ai.choice") ? "; gen_ai.choice is one record per whole choice in most instrumentations" : "") + "."));
       }
     }
     for (Map.Entry<String, Integer> e : logsPerSpan.entrySet()) {
@@ -114,7 +129,14 @@ final class Findings {
   }
 
   private static void span(
-      Span s, RecordingObserver obs, Map<String, StreamReport> streams, WindowConfig cfg, List<Finding> out, Map<String, Group> events, Map<String, List<Span>> siblings) {
+      Span s,
+      RecordingObserver obs,
+      Map<String, StreamReport> streams,
+      WindowConfig cfg,
+      List<Finding> out,
+      Map<String, Group> events,
+      Map<String, List<Span>> siblings,
+      Map<String, Integer> noData) {
     String trace = StreamRef.hex(s.getTraceId());
     String id = StreamRef.hex(s.getSpanId());
     Seen seen = obs.seen(s);
@@ -125,10 +147,11 @@ final class Findings {
       String signals = Heuristics.modelCallSignals(s);
       if (!signals.isEmpty()) {
         String held = candidateUnchanged
-            ? " It was held for finalize_grace (" + cfg.finalizeGrace + ") as a stream candidate, nothing arrived, and it passes through unchanged."
+            ? " It was held for finalize_grace (" + duration(cfg.finalizeGrace) + ") as a stream candidate, nothing arrived, and it passes through unchanged."
             : " It passes through unchanged.";
+        noData.put(trace + "/" + id, out.size());
         out.add(new Finding("problem", "no_stream_data", trace, id,
-            "span `" + s.getName() + "` has " + signals + " but no chunk spans, span events or log records and no summary"
+            "span `" + s.getName() + "` has " + signals + " but no chunk spans, chunk events or chunk log records and no summary"
                 + " attributes: nothing to derive." + held + " If this call streamed, " + Heuristics.noStreamDataAdvice() + "."));
       }
     }
@@ -230,7 +253,7 @@ final class Findings {
     if (s.outcome().equals("incomplete")) {
       out.add(new Finding("problem", "missing_stream_span", s.traceId(), s.streamId(),
           s.label() + ": " + s.chunks() + " " + kind + " of stream " + s.streamId() + " arrived, but their stream span (span id "
-              + s.streamId() + ") is not in the input: the service would wait idle_timeout (" + cfg.idleTimeout + ") and emit `"
+              + s.streamId() + ") is not in the input: the service would wait idle_timeout (" + duration(cfg.idleTimeout) + ") and emit `"
               + s.emittedName() + "` with complete=false, end_reason=" + s.endReason() + " and no TTFT or duration."
               + " If the recording stopped early, record until that span ends (SDKs export it after its chunks);"
               + " otherwise check that the producer exports it (sampling, another exporter)."));
@@ -246,13 +269,30 @@ final class Findings {
     }
     Object tokens = s.figures().get("llm_stream.output_tokens");
     Object count = s.figures().get("llm_stream.chunk.count");
-    if (s.shape().equals("chunk_spans") && tokens instanceof Long t && count instanceof Long n && n > 0
+    // only with the stream span's usage count: per-chunk counts mean the producer reports per chunk
+    if (s.shape().equals("chunk_spans") && "usage".equals(s.figures().get("llm_stream.token_source"))
+        && tokens instanceof Long t && count instanceof Long n && n > 0
         && (double) t / n >= BLOCK_TOKENS_PER_CHUNK) {
       out.add(new Finding("info", "block_chunks", s.traceId(), s.streamId(),
-          s.label() + " `" + s.streamSpan() + "`: " + n + " chunk spans for " + t + " output tokens: each chunk span covers a block"
+          s.label() + " `" + s.streamSpan() + "`: " + n + (n == 1 ? " chunk span" : " chunk spans") + " for " + t + " output tokens: each chunk span covers a block"
               + " of deltas (Mastra's model_chunk spans cover a whole text or reasoning part), so chunk intervals and"
               + " chunks_per_second describe blocks, not deltas."));
     }
+  }
+
+  /** A duration as the config file writes it: 2s, 30s, 10m, 250ms. */
+  static String duration(java.time.Duration d) {
+    long ms = d.toMillis();
+    if (ms % 3_600_000 == 0 && ms > 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms % 60_000 == 0 && ms > 0) {
+      return ms / 60_000 + "m";
+    }
+    if (ms % 1000 == 0) {
+      return ms / 1000 + "s";
+    }
+    return ms + "ms";
   }
 
   private static String places(Group g) {

@@ -8,6 +8,8 @@ import java.util.Map;
 
 /** Renders a {@link Report} for a person reading a terminal. Stateless. */
 public final class TextRenderer {
+  /** Findings are wrapped at this many characters (YAML lines are left as they are). */
+  static final int WIDTH = 96;
   private TextRenderer() {}
 
   public static String render(Report r) {
@@ -38,11 +40,11 @@ public final class TextRenderer {
         if (!f.traceId().isEmpty()) {
           b.append(" (trace ").append(f.traceId()).append(f.spanId().isEmpty() ? "" : " span " + f.spanId()).append(')');
         }
-        b.append('\n').append(indent(f.message(), "    ")).append('\n');
+        b.append('\n').append(indent(wrap(f.message(), WIDTH), "    ")).append('\n');
       }
     }
     b.append("\nstreamfold would emit ").append(t.outSpans()).append(" spans (").append(t.condensed()).append(" condensed, ")
-        .append(t.incomplete()).append(" llm_stream.incomplete) and ").append(t.outLogRecords()).append(" log records from ")
+        .append(t.incomplete()).append(" llm_stream.incomplete) and ").append(t.outLogRecords()).append(" log records\nfrom ")
         .append(t.spans()).append(" spans and ").append(t.logRecords()).append(" log records in; metrics pass unchanged\n");
 
     return b.toString();
@@ -91,6 +93,29 @@ public final class TextRenderer {
     for (Map.Entry<String, Object> f : s.figures().entrySet()) {
       b.append("      ").append(f.getKey()).append(" = ").append(f.getValue()).append('\n');
     }
+  }
+
+  /** Greedy word wrap of each line longer than {@code width}. */
+  static String wrap(String text, int width) {
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    for (String line : text.split("\n", -1)) {
+      if (out.length() > 0) {
+        out.append('\n');
+      }
+      int col = 0;
+      for (String word : line.split(" ", -1)) {
+        if (col > 0 && col + 1 + word.length() > width) {
+          out.append('\n');
+          col = 0;
+        } else if (col > 0) {
+          out.append(' ');
+          col++;
+        }
+        out.append(word);
+        col += word.length();
+      }
+    }
+    return out.toString();
   }
 
   static String indent(String text, String prefix) {

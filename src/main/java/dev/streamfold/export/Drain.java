@@ -10,7 +10,7 @@ import java.util.function.BooleanSupplier;
  * given up. Thread-safe.
  */
 final class Drain {
-  private static final Duration POLL = Duration.ofMillis(5);
+  private static final long RECHECK_MILLIS = 5;
 
   private final Clock clock;
   private volatile boolean draining;
@@ -43,11 +43,15 @@ final class Drain {
     return aborted || (draining && clock.nanos() + delay.toNanos() > deadline);
   }
 
-  /** Waits (on the clock) until {@code done} or the deadline. */
-  void awaitUntil(BooleanSupplier done) {
+  /**
+   * Waits until {@code done} or the deadline on the clock. The condition is re-checked every
+   * {@value #RECHECK_MILLIS} ms of real time: it changes through real I/O, and a manual clock
+   * only moves when a test (or a retry wait) moves it.
+   */
+  synchronized void awaitUntil(BooleanSupplier done) {
     try {
       while (!done.getAsBoolean() && clock.nanos() < deadline) {
-        clock.sleep(POLL);
+        wait(RECHECK_MILLIS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * Its own threads, queue, retry and counters, so a slow exporter never stalls another one.
  *
  * <p>Every offered item leaves through exactly one of exported, partial-rejected or
- * failed(reason) (queue_full, non_retryable, retries_exhausted, shutdown,
+ * failed(reason) (queue_full, non_retryable, retries_exhausted, too_large, shutdown,
  * persistent_queue_corrupt), or stays in the persistent queue for the next start.
  * Lifecycle: {@link #start()}, {@link #shutdown(Duration)} once. Thread-safe.
  */
@@ -68,11 +68,12 @@ final class ExportLane {
     timer.setRemoveOnCancelPolicy(true);
     timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     int max = cfg.batch.maxSize;
+    long maxBytes = cfg.batch.maxBytes;
     long timeout = cfg.batch.timeout.toNanos();
     Batcher.Sink sink = (ops, sealed) -> queue.put(ops.signal, ExportRequest.of(ops.signal, sealed.request(), sealed.items()), sealed.bytes());
-    this.traces = new Batcher<>(SignalOps.TRACES, max, timeout, timer, sink);
-    this.logs = new Batcher<>(SignalOps.LOGS, max, timeout, timer, sink);
-    this.metricsBatcher = new Batcher<>(SignalOps.METRICS, max, timeout, timer, sink);
+    this.traces = new Batcher<>(SignalOps.TRACES, max, maxBytes, timeout, timer, sink);
+    this.logs = new Batcher<>(SignalOps.LOGS, max, maxBytes, timeout, timer, sink);
+    this.metricsBatcher = new Batcher<>(SignalOps.METRICS, max, maxBytes, timeout, timer, sink);
   }
 
   String name() {

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * What the downstream said about one export request.
  *
- * @param kind success, retryable failure or permanent failure
+ * @param kind success, retryable failure, permanent failure, or refused as too large
  * @param rejected items the downstream rejected in {@code partial_success} (success only)
  * @param retryAfter the server's retry hint (gRPC {@code RetryInfo} / HTTP {@code Retry-After});
  *     {@code null} when none was given
@@ -16,7 +16,9 @@ public record ExportOutcome(Kind kind, long rejected, Duration retryAfter, Strin
   public enum Kind {
     SUCCESS,
     RETRYABLE,
-    NON_RETRYABLE
+    NON_RETRYABLE,
+    /** The downstream refused the request as too large (gRPC RESOURCE_EXHAUSTED on size, HTTP 413): split it. */
+    TOO_LARGE
   }
 
   public ExportOutcome {
@@ -41,6 +43,10 @@ public record ExportOutcome(Kind kind, long rejected, Duration retryAfter, Strin
 
   public static ExportOutcome nonRetryable(String message) {
     return new ExportOutcome(Kind.NON_RETRYABLE, 0, null, message);
+  }
+
+  public static ExportOutcome tooLarge(String message) {
+    return new ExportOutcome(Kind.TOO_LARGE, 0, null, message);
   }
 
   public boolean isSuccess() {

@@ -49,10 +49,15 @@ import javax.net.ssl.TrustManager;
  * Requests travel as pre-encoded bytes (no re-serialization). Status mapping follows the OTLP
  * specification: CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS
  * are retryable, RESOURCE_EXHAUSTED only when the status carries {@code google.rpc.RetryInfo};
- * everything else is permanent. A RetryInfo delay becomes the outcome's retry hint.
+ * RESOURCE_EXHAUSTED saying the message is over the server's size limit is "too large" (the
+ * retry step splits the batch); everything else is permanent. A RetryInfo delay becomes the outcome's retry hint.
  * Thread-safe.
  */
 final class GrpcExporter implements Exporter {
+  /** How gRPC servers word a message over their inbound size limit (grpc-java, grpc-go, others). */
+  private static final java.util.regex.Pattern TOO_LARGE =
+      java.util.regex.Pattern.compile("(?i)(exceeds maximum|larger than max|too large|message size|max(imum)?[ _-]?(message[ _-]?)?size)");
+
   private static final Set<Status.Code> RETRYABLE =
       EnumSet.of(
           Status.Code.CANCELLED,
@@ -216,6 +221,9 @@ final class GrpcExporter implements Exporter {
     }
     if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && hint != null) {
       return ExportOutcome.retryable(hint, msg);
+    }
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && status.getDescription() != null && TOO_LARGE.matcher(status.getDescription()).find()) {
+      return ExportOutcome.tooLarge(msg);
     }
     if (status.getCode() == Status.Code.UNKNOWN && !(t instanceof StatusRuntimeException) && !(t instanceof io.grpc.StatusException)) {
       // not a status from the server: a local failure (e.g. marshalling); do not loop on it

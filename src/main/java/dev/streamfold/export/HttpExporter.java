@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * (logs, metrics likewise) or to the per-signal URL as given, {@code application/x-protobuf},
  * gzip body when {@code compression: gzip}, static headers, TLS from {@code otlp.tls}.
  * 429, 502, 503, 504 and transport errors are retryable, honouring {@code Retry-After}
- * (delta seconds or an HTTP date); any other non-2xx status is permanent. A 2xx body is read
+ * (delta seconds or an HTTP date); 413 is "too large" (the retry step splits the batch); any
+ * other non-2xx status is permanent. A 2xx body is read
  * for {@code partial_success}. Thread-safe.
  */
 final class HttpExporter implements Exporter {
@@ -156,6 +157,9 @@ final class HttpExporter implements Exporter {
     String msg = "http " + code + errorMessage(resp);
     if (RETRYABLE.contains(code)) {
       return ExportOutcome.retryable(retryAfter(resp.headers().firstValue("Retry-After").orElse(null), clock), msg);
+    }
+    if (code == 413) {
+      return ExportOutcome.tooLarge(msg);
     }
     return ExportOutcome.nonRetryable(msg);
   }

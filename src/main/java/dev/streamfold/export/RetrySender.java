@@ -3,6 +3,7 @@ package dev.streamfold.export;
 import dev.streamfold.telemetry.Reasons;
 import dev.streamfold.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -10,7 +11,8 @@ import java.util.concurrent.ExecutionException;
 /**
  * The retry step in front of an {@link Exporter}: sends one batch until the downstream accepts
  * it, refuses it for good, or the {@link RetryPolicy} gives up, waiting between attempts on the
- * injected {@link Clock}. Every item ends in {@link ExportCounters} unless shutdown abandons the
+ * injected {@link Clock}. A request the downstream refuses as too large is split in halves and
+ * each half sent on its own. Every item ends in {@link ExportCounters} unless shutdown abandons the
  * batch (then the caller decides: counted as {@code shutdown}, or left in the persistent queue).
  * Thread-safe; one call per consumer thread at a time.
  */
@@ -47,6 +49,9 @@ final class RetrySender {
           counters.dropped(request.signal(), Reasons.NON_RETRYABLE, request.items(), o.message());
           return 0;
         }
+        case TOO_LARGE -> {
+          return sendHalves(request, o);
+        }
         case RETRYABLE -> {
           attempt++;
           Duration delay = policy.next(attempt, o.retryAfter(), clock.nanos() - start);
@@ -68,6 +73,23 @@ final class RetrySender {
         }
       }
     }
+  }
+
+  /**
+   * The downstream refused the request as too large: send each half on its own (recursively),
+   * so only an item that is too large by itself is lost, counted as {@code too_large}.
+   */
+  private long sendHalves(ExportRequest request, ExportOutcome o) {
+    List<ExportRequest> halves = SignalOps.halve(request);
+    if (halves == null) {
+      counters.dropped(request.signal(), Reasons.TOO_LARGE, request.items(), o.message());
+      return 0;
+    }
+    long abandoned = 0;
+    for (ExportRequest half : halves) {
+      abandoned += send(half);
+    }
+    return abandoned;
   }
 
   /** One attempt; {@code null} when shutdown aborted it. */

@@ -1,6 +1,7 @@
 package dev.streamfold.export;
 
 import dev.streamfold.otlp.Items;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
 import dev.streamfold.pipeline.Signal;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -19,8 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Per-signal operations the batcher needs: count items in a resource entry, split an entry
- * that is larger than a batch, and assemble entries into one export request. Stateless.
+ * Per-signal operations the batcher and the retry step need: count items in a resource entry,
+ * split an entry that is larger than a batch, assemble entries into one export request, and
+ * halve a request the downstream refused as too large. Stateless.
  *
  * <p>Items are spans, log records and metric data points. Traces and logs split at item
  * granularity; metrics split at metric granularity (a single metric with more points than
@@ -39,6 +41,66 @@ abstract class SignalOps<R extends Message> {
   abstract List<R> split(R resource, int max);
 
   abstract Message assemble(List<R> resources);
+
+  /** The resource entries of an export request of this signal. */
+  abstract List<R> entries(Message request);
+
+  /** Bytes a resource entry adds to an export request: field tag, length prefix and payload. */
+  static long framedSize(Message entry) {
+    int size = entry.getSerializedSize();
+    return 1 + CodedOutputStream.computeUInt32SizeNoTag(size) + size;
+  }
+
+  static SignalOps<?> of(Signal signal) {
+    return switch (signal) {
+      case TRACES -> TRACES;
+      case LOGS -> LOGS;
+      case METRICS -> METRICS;
+    };
+  }
+
+  /**
+   * Splits a request into two of about half the items each (an entry straddling the middle is
+   * split), or returns {@code null} when it cannot be split: one item, or one metric.
+   */
+  static List<ExportRequest> halve(ExportRequest request) {
+    return of(request.signal()).halveRequest(request);
+  }
+
+  private List<ExportRequest> halveRequest(ExportRequest request) {
+    List<R> entries = entries(request.message());
+    long total = count(entries);
+    if (total < 2) {
+      return null;
+    }
+    long target = total / 2;
+    List<R> left = new ArrayList<>();
+    List<R> right = new ArrayList<>();
+    long acc = 0;
+    for (R r : entries) {
+      long c = count(r);
+      if (acc >= target) {
+        right.add(r);
+      } else if (acc + c <= target) {
+        left.add(r);
+        acc += c;
+      } else {
+        List<R> pieces = split(r, (int) Math.min(Integer.MAX_VALUE, target - acc));
+        left.add(pieces.get(0));
+        acc += count(pieces.get(0));
+        right.addAll(pieces.subList(1, pieces.size()));
+      }
+    }
+    if (left.isEmpty() || right.isEmpty()) {
+      if (entries.size() < 2) {
+        return null;
+      }
+      left = entries.subList(0, entries.size() / 2);
+      right = entries.subList(entries.size() / 2, entries.size());
+    }
+    return List.of(
+        ExportRequest.of(signal, assemble(left), count(left)), ExportRequest.of(signal, assemble(right), count(right)));
+  }
 
   final long count(List<? extends R> resources) {
     long n = 0;
@@ -93,6 +155,11 @@ abstract class SignalOps<R extends Message> {
         Message assemble(List<ResourceSpans> resources) {
           return ExportTraceServiceRequest.newBuilder().addAllResourceSpans(resources).build();
         }
+
+        @Override
+        List<ResourceSpans> entries(Message request) {
+          return ((ExportTraceServiceRequest) request).getResourceSpansList();
+        }
       };
 
   static final SignalOps<ResourceLogs> LOGS =
@@ -139,6 +206,11 @@ abstract class SignalOps<R extends Message> {
         @Override
         Message assemble(List<ResourceLogs> resources) {
           return ExportLogsServiceRequest.newBuilder().addAllResourceLogs(resources).build();
+        }
+
+        @Override
+        List<ResourceLogs> entries(Message request) {
+          return ((ExportLogsServiceRequest) request).getResourceLogsList();
         }
       };
 
@@ -189,6 +261,11 @@ abstract class SignalOps<R extends Message> {
         @Override
         Message assemble(List<ResourceMetrics> resources) {
           return ExportMetricsServiceRequest.newBuilder().addAllResourceMetrics(resources).build();
+        }
+
+        @Override
+        List<ResourceMetrics> entries(Message request) {
+          return ((ExportMetricsServiceRequest) request).getResourceMetricsList();
         }
       };
 

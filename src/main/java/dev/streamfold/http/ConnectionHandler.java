@@ -196,6 +196,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     if (state != State.BODY) {
       return;
     }
+    if (content.decoderResult().isFailure()) {
+      // a broken chunked encoding: the rest of the stream cannot be framed
+      shared.badRequests.incrementAndGet();
+      write(Response.empty(400).close());
+      return;
+    }
     if (early != null) {
       if (content instanceof LastHttpContent) {
         Response r = early;

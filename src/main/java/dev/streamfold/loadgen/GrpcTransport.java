@@ -38,12 +38,17 @@ final class GrpcTransport implements Transport {
   private final Map<Status.Code, String> firstErrors;
 
   GrpcTransport(LoadGenOptions o, LoadStats stats, Map<Status.Code, String> firstErrors) {
+    this(o, o.endpoint, stats, firstErrors);
+  }
+
+  /** @param endpoint HOST:PORT, {@code o.endpoint} or one of a routed run's endpoints */
+  GrpcTransport(LoadGenOptions o, String endpoint, LoadStats stats, Map<Status.Code, String> firstErrors) {
     this.stats = stats;
     this.firstErrors = firstErrors;
     this.inFlight = o.inFlight;
     this.deadlineMs = o.deadlineMs;
     this.permits = new Semaphore(o.inFlight);
-    channel = NettyChannelBuilder.forTarget(o.endpoint)
+    channel = NettyChannelBuilder.forTarget(endpoint)
         .usePlaintext()
         .flowControlWindow(4 << 20)
         .maxInboundMessageSize(16 << 20)

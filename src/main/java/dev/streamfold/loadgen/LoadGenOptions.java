@@ -10,6 +10,9 @@ import java.util.List;
  */
 final class LoadGenOptions {
   String endpoint = "127.0.0.1:4317";
+  /** Every {@code --endpoint}; after parsing never empty, first = {@link #endpoint}. See {@link RoutingOptions}. */
+  List<String> endpoints = new ArrayList<>();
+  List<RingSchedule.Addition> endpointAdditions = new ArrayList<>();
   /** {@code null} = mix (a shape drawn per stream). */
   Shape shape = Shape.A;
   /** Open-loop rate in streams per second over all connections; 0 with {@link #closedLoop}. */
@@ -53,6 +56,7 @@ final class LoadGenOptions {
       "  Timestamps are computed, not slept: the send rate is set by --streams-per-second or --closed-loop.",
       "",
       "  --endpoint HOST:PORT        OTLP/gRPC receiver (default 127.0.0.1:4317)",
+      RoutingOptions.USAGE,
       "  --shape A|B|C|D|mix         A chunk_spans, B chunk_events, C chunk_logs, D summary (default A)",
       "  --streams-per-second R      open loop: start R streams per second in total",
       "  --closed-loop               as fast as --in-flight permits allow (default when no rate is given)",
@@ -114,7 +118,8 @@ final class LoadGenOptions {
             v = args[++i];
           }
           switch (a) {
-            case "--endpoint" -> o.endpoint = v;
+            case "--endpoint", "--endpoints" -> RoutingOptions.addEndpoints(o, a, v);
+            case "--add-endpoint-at" -> o.endpointAdditions.add(RoutingOptions.addition(v));
             case "--shape" -> {
               if (v.equalsIgnoreCase("mix")) {
                 o.shape = null;
@@ -183,9 +188,7 @@ final class LoadGenOptions {
     if (o.noStreamSpan && (o.shape == Shape.B || o.shape == Shape.D || o.shape == null)) {
       throw new IllegalArgumentException("--no-stream-span needs --shape A or C (B and D carry everything on the stream span)");
     }
-    if (!o.endpoint.matches("[^:\\s]+:\\d{1,5}") && !o.endpoint.matches("\\[[0-9a-fA-F:]+]:\\d{1,5}")) {
-      throw new IllegalArgumentException("--endpoint must be host:port, got '" + o.endpoint + "'");
-    }
+    RoutingOptions.finish(o);
     return o;
   }
 

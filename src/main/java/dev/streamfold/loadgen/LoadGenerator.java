@@ -56,12 +56,15 @@ public final class LoadGenerator {
     }, "loadgen-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      Function<LoadStats, Transport> transports =
-          o.dryRun ? SerializingTransport::new : stats -> new GrpcTransport(o, stats, errors);
+      RouteCounts routed = new RouteCounts();
+      Function<LoadStats, Transport> transports = o.dryRun ? SerializingTransport::new
+          : RoutingOptions.transports(o, stats -> new GrpcTransport(o, stats, errors),
+              (endpoint, stats) -> new GrpcTransport(o, endpoint, stats, errors), routed, out);
       Result r = run(o, out, transports, stop);
       for (Map.Entry<Status.Code, String> e : errors.entrySet()) {
         err.println("loadgen: first " + e.getKey() + ": " + e.getValue());
       }
+      routed.print(out);
       out.println(r.stats.summary(r.elapsedSeconds));
       out.println(r.stats.toJson(r.elapsedSeconds, o.seed));
       out.flush();

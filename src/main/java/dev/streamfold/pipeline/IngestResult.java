@@ -5,8 +5,9 @@ import java.time.Duration;
 /**
  * Outcome of handing one OTLP request to the pipeline.
  *
- * @param status OK (possibly with rejected items), REFUSED (backpressure, retry later) or
- *     UNAVAILABLE (not accepting: starting or draining)
+ * @param status OK (possibly with rejected items), REFUSED (backpressure, retry later),
+ *     UNAVAILABLE (not accepting: starting or draining) or TOO_LARGE (larger than the pipeline
+ *     could ever accept: retrying cannot help)
  * @param rejected items rejected by the pipeline, reported in partial_success
  * @param message partial_success / error message, empty when nothing to say
  * @param retryAfter hint for REFUSED / UNAVAILABLE
@@ -15,7 +16,8 @@ public record IngestResult(Status status, long rejected, String message, Duratio
   public enum Status {
     OK,
     REFUSED,
-    UNAVAILABLE
+    UNAVAILABLE,
+    TOO_LARGE
   }
 
   public static final IngestResult OK = new IngestResult(Status.OK, 0, "", Duration.ZERO);
@@ -26,6 +28,11 @@ public record IngestResult(Status status, long rejected, String message, Duratio
 
   public static IngestResult unavailable(String message) {
     return new IngestResult(Status.UNAVAILABLE, 0, message, Duration.ofSeconds(1));
+  }
+
+  /** @param message names the limit */
+  public static IngestResult tooLarge(String message) {
+    return new IngestResult(Status.TOO_LARGE, 0, message, Duration.ZERO);
   }
 
   public boolean accepted() {

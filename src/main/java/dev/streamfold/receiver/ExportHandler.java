@@ -55,7 +55,9 @@ final class ExportHandler {
     /** Refused for now (backpressure, not ready, draining): retryable. */
     RETRY,
     /** The ingress failed unexpectedly: not retryable. */
-    INTERNAL
+    INTERNAL,
+    /** Larger than the pipeline could ever accept: not retryable, the message names the limit. */
+    TOO_LARGE
   }
 
   /**
@@ -65,6 +67,9 @@ final class ExportHandler {
    */
   record Reply(Outcome outcome, Message response, String message, Duration retryAfter) {
     static Reply retry(IngestResult r, String fallback) {
+      if (r.status() == IngestResult.Status.TOO_LARGE) {
+        return new Reply(Outcome.TOO_LARGE, null, r.message(), Duration.ZERO);
+      }
       Duration after = r.retryAfter();
       if (after == null || after.isNegative() || after.isZero()) {
         after = DEFAULT_RETRY_AFTER;
@@ -143,7 +148,11 @@ final class ExportHandler {
 
   private void refuseAll(Signal signal, IngestResult r, long items) {
     String reason =
-        r.status() == IngestResult.Status.UNAVAILABLE ? Reasons.NOT_READY : Reasons.BACKPRESSURE;
+        switch (r.status()) {
+          case UNAVAILABLE -> Reasons.NOT_READY;
+          case TOO_LARGE -> Reasons.TOO_LARGE;
+          default -> Reasons.BACKPRESSURE;
+        };
     metrics.refused(signal, reason, Math.max(items, 1));
   }
 

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.rpc.RetryInfo;
 import dev.streamfold.config.ReceiverConfig;
+import dev.streamfold.otlp.OtlpSignal;
 import dev.streamfold.http.ConnectionLimiter;
 import dev.streamfold.http.LimitedServerChannel;
 import dev.streamfold.pipeline.Component;
@@ -33,11 +34,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -297,7 +295,7 @@ public final class OtlpGrpcReceiver implements Component {
     }
     ExportHandler.Reply reply;
     try {
-      reply = decodeAndHandle(signal, body);
+      reply = decodeAndHandle(OtlpSignal.of(signal), body);
     } catch (InvalidProtocolBufferException | RuntimeException | StackOverflowError e) {
       metrics.refused(signal, Reasons.MALFORMED, 1);
       call.onError(Status.INVALID_ARGUMENT
@@ -313,27 +311,20 @@ public final class OtlpGrpcReceiver implements Component {
       case RETRY:
         call.onError(retryLater(reply.message(), reply.retryAfter()));
         break;
+      case TOO_LARGE:
+        // not RESOURCE_EXHAUSTED: SDKs (opentelemetry-java) retry that code even without RetryInfo
+        call.onError(Status.INVALID_ARGUMENT.withDescription(reply.message()).asRuntimeException());
+        break;
       default:
         call.onError(Status.INTERNAL.withDescription(reply.message()).asRuntimeException());
     }
   }
 
   /** Decoding failures propagate; once decoded, the handler never throws for bad input. */
-  private ExportHandler.Reply decodeAndHandle(Signal signal, byte[] body) throws InvalidProtocolBufferException {
-    switch (signal) {
-      case TRACES:
-        ExportTraceServiceRequest traces = Utf8Repair.parse(
-            ExportTraceServiceRequest.parser(), ExportTraceServiceRequest.getDescriptor(), body, body.length);
-        return handleOrFail(() -> handler.traces(traces));
-      case LOGS:
-        ExportLogsServiceRequest logs = Utf8Repair.parse(
-            ExportLogsServiceRequest.parser(), ExportLogsServiceRequest.getDescriptor(), body, body.length);
-        return handleOrFail(() -> handler.logs(logs));
-      default:
-        ExportMetricsServiceRequest metricsRequest = Utf8Repair.parse(
-            ExportMetricsServiceRequest.parser(), ExportMetricsServiceRequest.getDescriptor(), body, body.length);
-        return handleOrFail(() -> handler.metrics(metricsRequest));
-    }
+  private <Req> ExportHandler.Reply decodeAndHandle(OtlpSignal<Req, ?, ?, ?, ?> sig, byte[] body)
+      throws InvalidProtocolBufferException {
+    Req request = RequestDecoder.decode(sig, body, 0, body.length, false);
+    return handleOrFail(() -> handler.handle(sig, request));
   }
 
   /** A bug past decoding must not be reported as the client's malformed request. */

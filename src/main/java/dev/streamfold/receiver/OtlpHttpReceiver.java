@@ -12,15 +12,13 @@ import dev.streamfold.http.Request;
 import dev.streamfold.http.RequestHandler;
 import dev.streamfold.http.Response;
 import dev.streamfold.otlp.OtlpJson;
+import dev.streamfold.otlp.OtlpSignal;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.telemetry.ReceiverMetrics;
 import dev.streamfold.telemetry.Reasons;
 import io.grpc.Status;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -253,7 +251,7 @@ public final class OtlpHttpReceiver implements Component {
       }
       ExportHandler.Reply reply;
       try {
-        reply = decodeAndHandle(signal, body, json);
+        reply = decodeAndHandle(OtlpSignal.of(signal), body, json);
       } catch (InvalidProtocolBufferException | RuntimeException | StackOverflowError e) {
         metrics.refused(signal, Reasons.MALFORMED, 1);
         String why = e instanceof InvalidProtocolBufferException ? e.getMessage() : e.getClass().getSimpleName();
@@ -265,6 +263,9 @@ public final class OtlpHttpReceiver implements Component {
           return new Response(200, json ? JSON : PROTOBUF, encode(reply.response(), json));
         case RETRY:
           return retryLater(json, reply.message(), reply.retryAfter());
+        case TOO_LARGE:
+          // larger than the pipeline could ever take: 413 is not retried by OTLP/HTTP clients
+          return status(413, json, Status.Code.INVALID_ARGUMENT, reply.message());
         default:
           return status(500, json, Status.Code.INTERNAL, reply.message());
       }
@@ -285,34 +286,10 @@ public final class OtlpHttpReceiver implements Component {
   }
 
   /** Decoding failures propagate; once decoded, a bug is an internal error, not a bad request. */
-  private ExportHandler.Reply decodeAndHandle(Signal signal, BodyReader.Body body, boolean json)
+  private <Req> ExportHandler.Reply decodeAndHandle(OtlpSignal<Req, ?, ?, ?, ?> sig, BodyReader.Body body, boolean json)
       throws InvalidProtocolBufferException {
-    switch (signal) {
-      case TRACES: {
-        ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
-        ExportTraceServiceRequest req = json ? merge(body, b) : Utf8Repair.parse(
-            ExportTraceServiceRequest.parser(), ExportTraceServiceRequest.getDescriptor(), body.bytes(), body.length());
-        return handleOrFail(signal, () -> handler.traces(req));
-      }
-      case LOGS: {
-        ExportLogsServiceRequest.Builder b = ExportLogsServiceRequest.newBuilder();
-        ExportLogsServiceRequest req = json ? merge(body, b) : Utf8Repair.parse(
-            ExportLogsServiceRequest.parser(), ExportLogsServiceRequest.getDescriptor(), body.bytes(), body.length());
-        return handleOrFail(signal, () -> handler.logs(req));
-      }
-      default: {
-        ExportMetricsServiceRequest.Builder b = ExportMetricsServiceRequest.newBuilder();
-        ExportMetricsServiceRequest req = json ? merge(body, b) : Utf8Repair.parse(
-            ExportMetricsServiceRequest.parser(), ExportMetricsServiceRequest.getDescriptor(), body.bytes(), body.length());
-        return handleOrFail(signal, () -> handler.metrics(req));
-      }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends Message> T merge(BodyReader.Body body, Message.Builder b) throws InvalidProtocolBufferException {
-    OtlpJson.merge(new String(body.bytes(), 0, body.length(), StandardCharsets.UTF_8), b);
-    return (T) b.build();
+    Req request = RequestDecoder.decode(sig, body.bytes(), 0, body.length(), json);
+    return handleOrFail(sig.signal(), () -> handler.handle(sig, request));
   }
 
   private ExportHandler.Reply handleOrFail(Signal signal, java.util.function.Supplier<ExportHandler.Reply> work) {

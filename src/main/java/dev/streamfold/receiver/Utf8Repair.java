@@ -6,8 +6,6 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
-import com.google.protobuf.Parser;
 import com.google.protobuf.WireFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  * Replaces invalid UTF-8 in the {@code string} fields of an encoded protobuf message with U+FFFD,
  * guided by the message's descriptor, so a request that protobuf-java would reject as a whole
  * ("Protocol message had invalid UTF-8") is kept with only the bad characters replaced, as the
- * OTLP/JSON path does. Used only after a parse failed. Stateless.
+ * OTLP/JSON path does. Used by {@link RequestDecoder} only after a parse failed. Stateless.
  *
  * <p>Everything else is copied field by field: scalars, bytes, packed fields, unknown fields.
  * Nesting is bounded like protobuf's own parser (100 levels).
@@ -26,30 +24,6 @@ final class Utf8Repair {
   private static final int MAX_DEPTH = 100;
 
   private Utf8Repair() {}
-
-  /**
-   * Parses {@code bytes[0, length)}; when that fails and invalid UTF-8 in string fields is why,
-   * parses the repaired encoding instead.
-   *
-   * @throws InvalidProtocolBufferException the message is malformed in another way (the original error)
-   */
-  static <T extends Message> T parse(Parser<T> parser, Descriptor type, byte[] bytes, int length)
-      throws InvalidProtocolBufferException {
-    try {
-      return parser.parseFrom(bytes, 0, length);
-    } catch (InvalidProtocolBufferException e) {
-      byte[] fixed;
-      try {
-        fixed = repair(bytes, length, type);
-      } catch (InvalidProtocolBufferException | RuntimeException notRepairable) {
-        throw e;
-      }
-      if (fixed == null) {
-        throw e;
-      }
-      return parser.parseFrom(fixed);
-    }
-  }
 
   /** The repaired encoding, or null when nothing needed repair (the failure was something else). */
   static byte[] repair(byte[] bytes, int length, Descriptor type) throws InvalidProtocolBufferException {

@@ -38,7 +38,7 @@ public final class Reasons {
   /** Receiver refusal reasons (also {@code internal_error}), pre-registered per signal. */
   public static final java.util.List<String> REFUSED = java.util.List.of(
       MALFORMED, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, UNAUTHENTICATED, BACKPRESSURE, NOT_READY, INVALID_ITEM,
-      INTERNAL_ERROR);
+      TOO_MANY_CONNECTIONS, REQUEST_TIMEOUT, INTERNAL_ERROR);
 
   /** Window drop reasons, pre-registered for the units spans, span events and log records. */
   public static final java.util.List<String> DROPPED =
@@ -46,5 +46,5 @@ public final class Reasons {
 
   /** Export loss reasons, pre-registered per signal. */
   public static final java.util.List<String> EXPORT_FAILED =
-      java.util.List.of(QUEUE_FULL, NON_RETRYABLE, RETRIES_EXHAUSTED, SHUTDOWN);
+      java.util.List.of(QUEUE_FULL, NON_RETRYABLE, RETRIES_EXHAUSTED, TOO_LARGE, SHUTDOWN);
 }

@@ -38,7 +38,7 @@ final class KeyPassword {
   char[] read() throws IOException, GeneralSecurityException {
     if (file != null) {
       String s = Files.readString(file, StandardCharsets.UTF_8);
-      return s.strip().toCharArray();
+      return s.replaceFirst("\\R+$", "").toCharArray(); // trailing line breaks only: spaces may be part of it
     }
     if (!envName.isEmpty()) {
       String v = env.apply(envName);

@@ -28,6 +28,7 @@ final class Lifecycle {
   private final HeldSpans held;
   private final WindowMetrics metrics;
   private final StreamListener listener;
+  private final WindowObserver observer;
   private final SplittableRandom random;
 
   Lifecycle(
@@ -39,7 +40,9 @@ final class Lifecycle {
       HeldSpans held,
       WindowMetrics metrics,
       StreamListener listener,
+      WindowObserver observer,
       long seed) {
+    this.observer = observer;
     this.cfg = cfg;
     this.rec = rec;
     this.store = store;
@@ -131,6 +134,7 @@ final class Lifecycle {
       metrics.passed(Unit.SPAN, st.spanUnits);
       metrics.passed(Unit.SPAN_EVENT, st.eventUnits);
       output.emit(st.streamResource, st.streamScope, st.streamSpan);
+      observer.closed(st.key.traceHi, st.key.traceLo, st.key.streamId, null, reason, st.streamResource, st.streamSpan);
       store.remember(st.key, new StreamStore.Closed(now, reason, null, true));
       return;
     }
@@ -140,7 +144,9 @@ final class Lifecycle {
     DerivedStream d = r.stream();
     ByteString traceId = traceIdBytes(st.key);
     if (st.streamSpan != null) {
-      output.emit(st.streamResource, st.streamScope, Condenser.condensed(st.streamSpan, d, false, rec));
+      Span condensed = Condenser.condensed(st.streamSpan, d, false, rec);
+      output.emit(st.streamResource, st.streamScope, condensed);
+      observer.closed(st.key.traceHi, st.key.traceLo, st.key.streamId, d, reason, st.streamResource, condensed);
       listener.onStreamClosed(new ClosedStream(
           d, Condenser.labels(st.streamResource, st.streamSpan, true), Ids.hex(traceId), Ids.hex(st.key.streamId), r.intervalsMs()));
       store.remember(st.key, new StreamStore.Closed(now, reason, null, true));
@@ -151,6 +157,7 @@ final class Lifecycle {
       } while (newId == 0);
       Span span = Condenser.synthetic(traceId, st.key.streamId, newId, firstTime(st), lastTime(st), d);
       output.emit(st.firstResource, Condenser.SCOPE, span);
+      observer.closed(st.key.traceHi, st.key.traceLo, st.key.streamId, d, reason, st.firstResource, span);
       metrics.generated(1);
       listener.onStreamClosed(new ClosedStream(
           d, Condenser.labels(st.firstResource, st.firstChunkLabels, false), Ids.hex(traceId), Ids.hex(newId), r.intervalsMs()));

@@ -18,6 +18,8 @@ import java.util.Set;
 final class Recognizer {
   static final String IS_CHUNK = "llm_stream.is_chunk";
   static final String STREAM_ID = "llm_stream.stream_id";
+  /** The label reports give chunks recognized by {@code llm_stream.is_chunk=true}. */
+  static final String IS_CHUNK_RULE = "llm_stream.is_chunk=true";
 
   private final Rule[] chunkSpans;
   private final Rule[] chunkEvents;
@@ -28,17 +30,21 @@ final class Recognizer {
   private final Set<String> clientSpanOperations;
 
   Recognizer(WindowConfig.Rules rules) {
-    chunkSpans = compile(rules.chunkSpans);
-    chunkEvents = compile(rules.chunkEvents);
-    chunkLogs = compile(rules.chunkLogs);
-    markers = compile(rules.firstChunkMarkers);
-    streamSpans = compile(rules.streamSpans);
+    chunkSpans = compile(rules.chunkSpans, "chunk_spans");
+    chunkEvents = compile(rules.chunkEvents, "chunk_events");
+    chunkLogs = compile(rules.chunkLogs, "chunk_logs");
+    markers = compile(rules.firstChunkMarkers, "first_chunk_markers");
+    streamSpans = compile(rules.streamSpans, "stream_spans");
     firstChunkAttributes = rules.firstChunkAttributes.toArray(String[]::new);
     clientSpanOperations = Set.copyOf(rules.clientSpanOperations);
   }
 
-  private static Rule[] compile(List<RuleConfig> list) {
-    return list.stream().map(Rule::new).toArray(Rule[]::new);
+  private static Rule[] compile(List<RuleConfig> list, String name) {
+    Rule[] out = new Rule[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = new Rule(list.get(i), name + "[" + i + "]");
+    }
+    return out;
   }
 
 
@@ -77,16 +83,36 @@ final class Recognizer {
     return op != null && clientSpanOperations.contains(Attributes.string(op));
   }
 
+  /** Whether a span is a chunk span: {@code llm_stream.is_chunk} (read by the caller) or a chunk-span rule. */
+  boolean isChunkSpan(Span s, boolean isChunkAttribute) {
+    return chunkSpanRule(s, isChunkAttribute) != null;
+  }
+
+  /** The label of the rule that makes a span a chunk span, or null. */
+  String chunkSpanRule(Span s, boolean isChunkAttribute) {
+    return isChunkAttribute ? IS_CHUNK_RULE : first(chunkSpans, s.getName(), "", s.getAttributesList());
+  }
+
   boolean isChunkEvent(Span.Event e) {
+    return chunkEventRule(e) != null;
+  }
+
+  /** The label of the rule that makes a span event a chunk, or null. */
+  String chunkEventRule(Span.Event e) {
     List<KeyValue> attrs = e.getAttributesList();
     if (Attributes.isTrue(Attributes.find(attrs, IS_CHUNK))) {
-      return true;
+      return IS_CHUNK_RULE;
     }
-    return any(chunkEvents, e.getName(), e.getName(), attrs);
+    return first(chunkEvents, e.getName(), e.getName(), attrs);
   }
 
   boolean isMarkerEvent(Span.Event e) {
-    return any(markers, e.getName(), e.getName(), e.getAttributesList());
+    return markerRule(e) != null;
+  }
+
+  /** The label of the first-chunk marker rule an event matches, or null. */
+  String markerRule(Span.Event e) {
+    return first(markers, e.getName(), e.getName(), e.getAttributesList());
   }
 
   /** The log record's event name: {@code event_name}, else the {@code event.name} attribute. */
@@ -100,11 +126,16 @@ final class Recognizer {
   }
 
   boolean isChunkLog(LogRecord r, String eventName) {
+    return chunkLogRule(r, eventName) != null;
+  }
+
+  /** The label of the rule that makes a log record a chunk, or null. */
+  String chunkLogRule(LogRecord r, String eventName) {
     List<KeyValue> attrs = r.getAttributesList();
     if (Attributes.isTrue(Attributes.find(attrs, IS_CHUNK))) {
-      return true;
+      return IS_CHUNK_RULE;
     }
-    return any(chunkLogs, eventName, eventName, attrs);
+    return first(chunkLogs, eventName, eventName, attrs);
   }
 
   /**
@@ -128,7 +159,7 @@ final class Recognizer {
     if (firstChunkAttributeTime(s) >= 0) {
       return true;
     }
-    return any(streamSpans, s.getName(), "", attrs);
+    return first(streamSpans, s.getName(), "", attrs) != null;
   }
 
   /** Cheap pre-check for {@link Summary#of}: any attribute or event that could carry a summary. */
@@ -148,12 +179,12 @@ final class Recognizer {
     return false;
   }
 
-  private static boolean any(Rule[] rules, String name, String eventName, List<KeyValue> attrs) {
+  private static String first(Rule[] rules, String name, String eventName, List<KeyValue> attrs) {
     for (Rule r : rules) {
       if (r.matches(name, eventName, attrs)) {
-        return true;
+        return r.label;
       }
     }
-    return false;
+    return null;
   }
 }

@@ -21,8 +21,15 @@ final class Rule {
   private final String attributeKey;
   private final String attributeValue;
   private final boolean block;
+  /** How reports name the rule, e.g. {@code chunk_logs[1] event_name=llm_stream.chunk}. */
+  final String label;
 
   Rule(RuleConfig c) {
+    this(c, "rule");
+  }
+
+  Rule(RuleConfig c, String position) {
+    this.label = position + describe(c);
     this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
     this.matcher = regex == null ? null : regex.matcher("");
     this.literal = c.nameRegex.isEmpty() ? "" : longestLiteral(c.nameRegex);
@@ -35,6 +42,20 @@ final class Rule {
   /** Chunk-span rules: a matching span is a whole block ({@code chunk_time: block}). */
   boolean block() {
     return block;
+  }
+
+  private static String describe(RuleConfig c) {
+    StringBuilder b = new StringBuilder();
+    if (!c.nameRegex.isEmpty()) {
+      b.append(" name_regex=").append(c.nameRegex);
+    }
+    if (!c.eventName.isEmpty()) {
+      b.append(" event_name=").append(c.eventName);
+    }
+    if (!c.attributeKey.isEmpty()) {
+      b.append(' ').append(c.attributeKey).append(c.attributeValue.isEmpty() ? " present" : "=" + c.attributeValue);
+    }
+    return b.toString();
   }
 
   /**

@@ -62,6 +62,13 @@ public final class StreamWindow implements Ingress, Component {
 
   public StreamWindow(
       WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
+    this(cfg, out, admission, metrics, listener, clock, WindowObserver.NOOP);
+  }
+
+  /** @param observer told what became of each item and stream (explain, debug page); thread-safe */
+  public StreamWindow(
+      WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock,
+      WindowObserver observer) {
     int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.router = new ShardRouter(n);
     for (int u = 0; u < pendingByUnit.length; u++) {
@@ -70,7 +77,7 @@ public final class StreamWindow implements Ingress, Component {
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
-      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock);
+      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock, observer);
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
@@ -138,8 +145,11 @@ public final class StreamWindow implements Ingress, Component {
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
-    if (admission.check(0, points) != Admission.Verdict.ADMIT) {
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
+    Admission.Verdict verdict = admission.check(0, points);
+    if (verdict != Admission.Verdict.ADMIT) {
+      return verdict == Admission.Verdict.NEVER
+          ? IngestResult.tooLarge(admission.neverReason(points))
+          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     metrics.passed(Unit.METRIC_POINT, points);
     if (request.getResourceMetricsCount() > 0) {
@@ -161,9 +171,12 @@ public final class StreamWindow implements Ingress, Component {
       pending.addAndGet(-items);
       return IngestResult.refused(RETRY_AFTER, "window ingress is full");
     }
-    if (admission.check(now - items, items) != Admission.Verdict.ADMIT) {
+    Admission.Verdict verdict = admission.check(now - items, items);
+    if (verdict != Admission.Verdict.ADMIT) {
       pending.addAndGet(-items);
-      return IngestResult.refused(RETRY_AFTER, "export queue is full");
+      return verdict == Admission.Verdict.NEVER
+          ? IngestResult.tooLarge(admission.neverReason(items))
+          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
     return null;
   }

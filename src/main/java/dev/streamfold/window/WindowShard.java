@@ -1,6 +1,7 @@
 package dev.streamfold.window;
 
 import dev.streamfold.derive.EndReason;
+import dev.streamfold.derive.InputShape;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.derive.Summary;
 import dev.streamfold.otlp.Attributes;
@@ -46,6 +47,9 @@ final class WindowShard {
   private final ShardOutput output;
   private final HeldSpans held;
   private final Lifecycle lifecycle;
+  private final WindowObserver observer;
+  /** How a late chunk's pass is explained to the observer. */
+  private static final String LATE = "late chunk: its stream already closed; llm_stream.late=true";
   /** Shape B chunk sequence numbers (their ids, for de-duplication, are unique). */
   private long sequence;
 
@@ -57,6 +61,19 @@ final class WindowShard {
       WindowMetrics metrics,
       StreamListener listener,
       Clock clock) {
+    this(index, cfg, rec, out, metrics, listener, clock, WindowObserver.NOOP);
+  }
+
+  WindowShard(
+      int index,
+      WindowSettings cfg,
+      Recognizer rec,
+      Downstream out,
+      WindowMetrics metrics,
+      StreamListener listener,
+      Clock clock,
+      WindowObserver observer) {
+    this.observer = observer;
     this.cfg = cfg;
     this.rec = rec;
     this.out = out;
@@ -66,7 +83,7 @@ final class WindowShard {
     this.counters = new ShardCounters(metrics);
     this.output = new ShardOutput(out);
     this.held = new HeldSpans(cfg.maxHeldSpans(), store, counters, output, metrics);
-    this.lifecycle = new Lifecycle(cfg, rec, store, counters, output, held, metrics, listener, System.nanoTime() ^ index);
+    this.lifecycle = new Lifecycle(cfg, rec, store, counters, output, held, metrics, listener, observer, System.nanoTime() ^ index);
   }
 
   // ---------------------------------------------------------------- traces
@@ -108,7 +125,7 @@ final class WindowShard {
               pass = new ChunkPass(new boolean[total], new Span[total]);
             }
             pass.isChunk[i] = true;
-            pass.out[i] = onChunkSpan(s, rs.getResource(), scan, kind, streamId, now);
+            pass.out[i] = onChunkSpan(s, rs.getResource(), scan, kind, streamId, now, rec.chunkSpanRule(s, scan.isChunk()));
           }
           i++;
         }
@@ -149,6 +166,7 @@ final class WindowShard {
       if (st.streamSpan != null) {
         metrics.dropped(Unit.SPAN, Reasons.DUPLICATE_STREAM_SPAN, 1);
         metrics.dropped(Unit.SPAN_EVENT, Reasons.DUPLICATE_STREAM_SPAN, events);
+        observer.dropped(s, Reasons.DUPLICATE_STREAM_SPAN);
         return null;
       }
       attachStreamSpan(st, s, resource, scope, chunkEvents, false, now);
@@ -159,7 +177,9 @@ final class WindowShard {
       if (closed.streamSpanDone) {
         metrics.dropped(Unit.SPAN, Reasons.DUPLICATE_STREAM_SPAN, 1);
         metrics.dropped(Unit.SPAN_EVENT, Reasons.DUPLICATE_STREAM_SPAN, events);
+        observer.dropped(s, Reasons.DUPLICATE_STREAM_SPAN);
       } else {
+        observer.passed(s, "late stream span: emitted with its closed stream's figures, llm_stream.late=true");
         closed.streamSpanDone = true;
         output.emit(resource, scope, Condenser.condensed(s, closed.derived, true, rec));
         metrics.condensed(Unit.SPAN, 1);
@@ -184,6 +204,7 @@ final class WindowShard {
         for (StreamState t = store.firstOfTrace(lo); t != null; t = t.traceNext) {
           if (t.key.traceHi == hi && t.hasChunkSpan(parent)) {
             metrics.reparented(true, 1);
+            observer.reparented(s, hi, lo, t.key.streamId);
             counters.passedSpan(events);
             held.seen(hi, lo, spanId);
             return s.toBuilder().setParentSpanId(Ids.spanIdBytes(t.key.streamId)).build();
@@ -198,6 +219,7 @@ final class WindowShard {
       held.seen(hi, lo, spanId);
     }
     counters.passedSpan(events);
+    observer.passed(s, "");
     return s;
   }
 
@@ -206,7 +228,7 @@ final class WindowShard {
     return store.get(hi, lo, parent) != null || held.known(hi, lo, parent) || ids.contains(parent);
   }
 
-  private Span onChunkSpan(Span s, Resource resource, ChunkScan scan, byte kind, long streamId, long now) {
+  private Span onChunkSpan(Span s, Resource resource, ChunkScan scan, byte kind, long streamId, long now, String rule) {
     long hi = Ids.traceHi(s.getTraceId());
     long lo = Ids.traceLo(s.getTraceId());
     long spanId = Ids.spanId(s.getSpanId());
@@ -218,10 +240,12 @@ final class WindowShard {
       if (cfg.dropLate()) {
         metrics.dropped(Unit.SPAN, Reasons.LATE_CHUNK, 1);
         metrics.dropped(Unit.SPAN_EVENT, Reasons.LATE_CHUNK, events);
+        observer.dropped(s, Reasons.LATE_CHUNK);
         return null;
       }
       counters.passedSpan(events);
       held.arrived(hi, lo, spanId, 0);
+      observer.passed(s, LATE);
       return s.toBuilder().addAttributes(Attributes.of("llm_stream.late", true)).build();
     }
     if (st == null) {
@@ -234,11 +258,13 @@ final class WindowShard {
     }
     if (st.n >= cfg.maxChunksPerStream()) {
       st.dropped++;
+      observer.dropped(s, Reasons.TRUNCATED);
       if (!cfg.keepChunks()) {
         metrics.dropped(Unit.SPAN, Reasons.TRUNCATED, 1);
         metrics.dropped(Unit.SPAN_EVENT, Reasons.TRUNCATED, events);
       }
     } else {
+      observer.chunk(s, InputShape.CHUNK_SPANS, rule, hi, lo, streamId, resource);
       if (scan.cumulative() > st.maxCumulative) {
         st.maxCumulative = scan.cumulative();
       }
@@ -265,6 +291,7 @@ final class WindowShard {
   private void attachStreamSpan(
       StreamState st, Span s, Resource resource, InstrumentationScope scope, int chunkEvents, boolean immediate, long now) {
     store.touch(st, now);
+    observer.streamSpan(s, chunkEvents == 0 && st.n == 0, st.key.traceHi, st.key.traceLo, st.key.streamId, resource);
     st.streamSpan = s;
     st.streamResource = resource;
     st.streamScope = scope;
@@ -274,10 +301,12 @@ final class WindowShard {
     int events = s.getEventsCount();
     for (int i = 0; i < events; i++) {
       Span.Event e = s.getEvents(i);
-      if (chunkEvents > 0 && rec.isChunkEvent(e)) {
+      String rule = chunkEvents > 0 ? rec.chunkEventRule(e) : null;
+      if (rule != null) {
         counters.chunkEvent();
-        addChunkEvent(st, e, resource, now);
-      } else if (rec.isMarkerEvent(e)) {
+        addChunkEvent(st, e, resource, now, rule);
+      } else if ((rule = rec.markerRule(e)) != null) {
+        observer.marker(e, rule, st.key.traceHi, st.key.traceLo, st.key.streamId);
         long t = e.getTimeUnixNano();
         if (st.markerTime < 0 || t < st.markerTime) {
           st.markerTime = t;
@@ -304,7 +333,7 @@ final class WindowShard {
   }
 
   /** A shape B chunk: to its span's stream, or to the stream its override names. */
-  private void addChunkEvent(StreamState st, Span.Event e, Resource resource, long now) {
+  private void addChunkEvent(StreamState st, Span.Event e, Resource resource, long now, String rule) {
     long target = streamIdOverride(e.getAttributesList());
     StreamState dest = st;
     if (target != 0 && target != st.key.streamId) {
@@ -316,8 +345,10 @@ final class WindowShard {
     }
     if (dest.n >= cfg.maxChunksPerStream()) {
       dest.dropped++;
+      observer.dropped(e, Reasons.TRUNCATED);
       return;
     }
+    observer.chunk(e, InputShape.CHUNK_EVENTS, rule, dest.key.traceHi, dest.key.traceLo, dest.key.streamId, resource);
     cumulativeTokens(dest, e.getAttributesList());
     store.addBytes(dest.add(StreamState.KIND_EVENT, e.getTimeUnixNano(), 0, ++sequence, ChunkScan.delta(e.getAttributesList())));
   }
@@ -349,16 +380,14 @@ final class WindowShard {
   /** Handles one log record; returns the record to pass through (possibly annotated) or null. */
   private LogRecord onLog(LogRecord r, Resource resource, long now) {
     String eventName = Recognizer.logEventName(r);
-    if (r.getTraceId().size() != 16 || !rec.isChunkLog(r, eventName)) {
-      counters.passedLog();
-      return r;
-    }
-    long streamId = streamIdOverride(r.getAttributesList());
-    if (streamId == 0) {
+    String rule = r.getTraceId().size() == 16 ? rec.chunkLogRule(r, eventName) : null;
+    long streamId = rule == null ? 0 : streamIdOverride(r.getAttributesList());
+    if (streamId == 0 && rule != null) {
       streamId = Ids.spanId(r.getSpanId());
     }
     if (streamId == 0) {
       counters.passedLog();
+      observer.passed(r, "");
       return r;
     }
     long hi = Ids.traceHi(r.getTraceId());
@@ -369,9 +398,11 @@ final class WindowShard {
       metrics.lateChunks(1);
       if (cfg.dropLate()) {
         metrics.dropped(Unit.LOG_RECORD, Reasons.LATE_CHUNK, 1);
+        observer.dropped(r, Reasons.LATE_CHUNK);
         return null;
       }
       counters.passedLog();
+      observer.passed(r, LATE);
       return r.toBuilder().addAttributes(Attributes.of("llm_stream.late", true)).build();
     }
     if (st == null) {
@@ -382,10 +413,12 @@ final class WindowShard {
     long time = r.getTimeUnixNano() != 0 ? r.getTimeUnixNano() : r.getObservedTimeUnixNano();
     if (st.n >= cfg.maxChunksPerStream()) {
       st.dropped++;
+      observer.dropped(r, Reasons.TRUNCATED);
       if (!cfg.keepChunks()) {
         metrics.dropped(Unit.LOG_RECORD, Reasons.TRUNCATED, 1);
       }
     } else {
+      observer.chunk(r, InputShape.CHUNK_LOGS, rule, hi, lo, streamId, resource);
       List<KeyValue> attrs = r.getAttributesList();
       cumulativeTokens(st, attrs);
       long id = eventName.hashCode() * 0x9E3779B97F4A7C15L + 0x5bd1e995L;

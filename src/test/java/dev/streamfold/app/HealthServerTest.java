@@ -6,10 +6,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
+import dev.streamfold.time.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,11 +18,12 @@ class HealthServerTest {
   private final AtomicBoolean ready = new AtomicBoolean(true);
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private HealthServer server;
+  private ManualClock clock;
 
   @BeforeEach
   void start() throws Exception {
-    Clock fixed = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-    server = new HealthServer("127.0.0.1:0", ready::get, fixed);
+    clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+    server = new HealthServer("127.0.0.1:0", ready::get, clock);
     server.start();
   }
 
@@ -40,10 +40,12 @@ class HealthServerTest {
 
   @Test
   void rootAnswersLikeTheCollectorsHealthCheck() throws Exception {
+    clock.advance(Duration.ofSeconds(90));
     HttpResponse<String> up = call("GET", "/");
     assertThat(up.statusCode()).isEqualTo(200);
     assertThat(up.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(up.body()).contains("\"status\":\"Server available\"").contains("\"upSince\":\"2026-01-01T00:00:00Z\"");
+    assertThat(up.body()).contains("\"status\":\"Server available\"").contains("\"upSince\":\"2026-01-01T00:00:00Z\"")
+        .contains("\"uptime\":\"PT1M30S\"");
 
     ready.set(false);
     HttpResponse<String> down = call("GET", "/");

@@ -194,6 +194,37 @@ class ExportPipelineTest {
   }
 
   @Test
+  void halvingARequestKeepsEveryItemAndStopsAtOneItemOrOneMetric() {
+    ResourceSpans a = TestData.resourceSpans(3);
+    ResourceSpans b = TestData.resourceSpans(4);
+    ExportRequest r = ExportRequest.of(Signal.TRACES, SignalOps.TRACES.assemble(List.of(a, b)), 7);
+    List<ExportRequest> halves = SignalOps.halve(r);
+    assertThat(halves).extracting(ExportRequest::items).containsExactly(3L, 4L);
+    List<ExportRequest> quarters = SignalOps.halve(halves.get(1)); // one entry, split inside
+    assertThat(quarters).extracting(ExportRequest::items).containsExactly(2L, 2L);
+    List<String> names = new ArrayList<>();
+    for (ExportRequest q : List.of(halves.get(0), quarters.get(0), quarters.get(1))) {
+      names.addAll(TestData.spanNameList(((io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest) q.message()).getResourceSpansList()));
+    }
+    assertThat(names).containsExactlyElementsOf(TestData.spanNameList(List.of(a, b)));
+    assertThat(SignalOps.halve(ExportRequest.of(Signal.TRACES, SignalOps.TRACES.assemble(List.of(TestData.resourceSpans(1))), 1))).isNull();
+    ResourceMetrics oneGauge = TestData.resourceMetrics(12).toBuilder().setScopeMetrics(0,
+        TestData.resourceMetrics(12).getScopeMetrics(0).toBuilder().removeMetrics(1)).build(); // one metric, 12 points
+    assertThat(SignalOps.METRICS.count(oneGauge)).isEqualTo(12);
+    assertThat(SignalOps.halve(ExportRequest.of(Signal.METRICS, SignalOps.METRICS.assemble(List.of(oneGauge)), 12))).isNull();
+  }
+
+  @Test
+  void grpcResourceExhaustedOnSizeIsTooLargeOtherwisePerSpec() {
+    assertThat(GrpcExporter.outcome(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum size 4194304: 9000000").asRuntimeException()).kind())
+        .isEqualTo(ExportOutcome.Kind.TOO_LARGE);
+    assertThat(GrpcExporter.outcome(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("grpc: received message larger than max (9000000 vs. 4194304)").asRuntimeException()).kind())
+        .isEqualTo(ExportOutcome.Kind.TOO_LARGE);
+    assertThat(GrpcExporter.outcome(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("tenant quota exhausted").asRuntimeException()).kind())
+        .isEqualTo(ExportOutcome.Kind.NON_RETRYABLE);
+  }
+
+  @Test
   void retryPolicyBackoffJitterCapAndBudget() {
     ExporterConfig.Retry r = new ExporterConfig.Retry();
     r.initialInterval = Duration.ofSeconds(1);

@@ -160,7 +160,7 @@ class HttpExportTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {400, 401, 403, 404, 413, 415, 500, 501})
+  @ValueSource(ints = {400, 401, 403, 404, 415, 500, 501})
   void otherErrorsAreDroppedOnceAndCounted(int status) throws Exception {
     HttpTestServer server = server();
     server.script.add(HttpTestServer.Answer.of(status));
@@ -225,5 +225,38 @@ class HttpExportTest {
       assertThat(r.body()).isEqualTo(req);
     });
     assertThat(metrics.get("exported.metrics")).isEqualTo(3);
+  }
+
+  private static List<Integer> spansPerRequest(HttpTestServer server) throws Exception {
+    List<Integer> out = new java.util.ArrayList<>();
+    for (HttpTestServer.Received r : server.received) {
+      out.add(TestData.spanNameList(io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(r.body()).getResourceSpansList()).size());
+    }
+    return out;
+  }
+
+  @Test
+  void status413SplitsTheBatchAndSendsTheHalves() throws Exception {
+    HttpTestServer server = server();
+    server.script.add(HttpTestServer.Answer.of(413));
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
+    p.offerSpans(List.of(TestData.resourceSpans(4)), 4);
+    await().until(() -> metrics.get("exported.traces") == 4);
+    assertThat(spansPerRequest(server)).containsExactly(4, 2, 2); // the batch, then its halves
+    assertThat(metrics.sum("export_failed.")).isZero();
+    assertThat(time.sleeps()).isEmpty(); // split at once, no backoff
+  }
+
+  @Test
+  void aSingleItemRefusedWith413IsDroppedAsTooLarge() throws Exception {
+    HttpTestServer server = server();
+    server.defaultAnswer = r -> HttpTestServer.Answer.of(413);
+    ExportPipeline p = start(Configs.of("otlp_http", server.baseUrl()));
+    p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
+    await().until(() -> metrics.get("export_failed.traces." + Reasons.TOO_LARGE) == 3);
+    // 3 -> 1 + 2 -> 1 + 1: five attempts, every span dropped alone
+    assertThat(spansPerRequest(server)).containsExactlyInAnyOrder(3, 1, 2, 1, 1);
+    assertThat(metrics.get("exported.traces")).isZero();
+    assertThat(TestData.queued(metrics)).isZero();
   }
 }

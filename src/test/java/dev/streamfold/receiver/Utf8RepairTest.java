@@ -32,7 +32,7 @@ class Utf8RepairTest {
   }
 
   private static ExportLogsServiceRequest parse(byte[] b) throws InvalidProtocolBufferException {
-    return Utf8Repair.parse(ExportLogsServiceRequest.parser(), ExportLogsServiceRequest.getDescriptor(), b, b.length);
+    return RequestDecoder.decode(dev.streamfold.otlp.OtlpSignal.LOGS, b, 0, b.length, false);
   }
 
   @Test

@@ -20,7 +20,8 @@ import javax.net.ssl.TrustManager;
 /** A JSSE TLS echo server on an ephemeral loopback port using a given key manager, and its clients. */
 final class Handshakes implements AutoCloseable {
   private final SSLServerSocket server;
-  private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+  private final List<Socket> clients = new CopyOnWriteArrayList<>();
 
   Handshakes(KeyManager km) throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
@@ -35,7 +36,8 @@ final class Handshakes implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket s = server.accept();
-        open.add(s);
+        s.setSoTimeout(30_000); // backstop: an echo thread never blocks close() forever
+        accepted.add(s);
         Thread t = new Thread(() -> echo(s), "tls-echo");
         t.setDaemon(true);
         t.start();
@@ -62,7 +64,7 @@ final class Handshakes implements AutoCloseable {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {trust}, null);
     SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-    open.add(s);
+    clients.add(s);
     s.startHandshake();
     return new Client(s);
   }
@@ -70,7 +72,12 @@ final class Handshakes implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.close();
-    for (Socket s : open) {
+    // Clients first: their close_notify ends the echo threads' reads. Closing an accepted socket
+    // while its echo thread is blocked reading it can wait on that read (JSSE duplex close).
+    for (Socket s : clients) {
+      s.close();
+    }
+    for (Socket s : accepted) {
       s.close();
     }
   }
