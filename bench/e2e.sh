@@ -62,8 +62,8 @@ mkdir -p "$OUT"
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f $JAR ]]; then
   mvn -o -B -q -DskipTests package
 fi
-# shellcheck source=bench/classpath.sh
-source bench/classpath.sh
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 bench_classpath
 
 PIDS=()
@@ -78,24 +78,8 @@ cleanup() {
 trap cleanup EXIT
 
 log() { echo "e2e: $*" >&2; }
-wants() { [[ " $ONLY " == *" $1 "* ]]; }
 # utime + stime of a process, in seconds
 cpu_seconds() { awk -v t="$CLK_TCK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
-# value of a numeric key in a flat JSON line
-json_get() { { grep -o "\"$2\":[-0-9.]*" <<<"$1" || true; } | head -1 | cut -d: -f2; }
-calc() { awk "BEGIN { printf \"$1\", ($2) }"; }
-
-wait_port() { # pid port seconds
-  local pid=$1 port=$2 deadline=$((SECONDS + $3))
-  while ((SECONDS < deadline)); do
-    kill -0 "$pid" 2>/dev/null || return 1
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  return 1
-}
 
 stop_pid() {
   kill "$1" 2>/dev/null || true

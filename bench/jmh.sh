@@ -13,8 +13,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   mvn -o -B -q -DskipTests package
 fi
 
-# shellcheck source=bench/classpath.sh
-source bench/classpath.sh
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 bench_classpath
 CP=$BENCH_CP
 

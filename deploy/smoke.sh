@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end smoke test of the container image with podman (see shared CONTAINERS.md):
 #   1. installs podman/buildah/mmdebstrap/runc with apt when missing, builds the jar when
-#      missing, makes the local JRE base image when missing (no registry needed);
+#      missing, makes the jlink runtime (target/jre) and local stand-ins for the base images
+#      when missing (no registry needed);
 #   2. builds the image (--target runtime-prebuilt from target/streamfold.jar), timing it;
 #   3. runs it read-only with --network=host on non-default loopback ports;
 #   4. checks /health/live, /health/ready and the image's own healthcheck script;
@@ -15,7 +16,7 @@
 # Everything it starts is removed on exit; the images are kept as a build cache.
 #
 # Environment: SMOKE_IMAGE (localhost/streamfold:smoke), SMOKE_BASE_IMAGE
-# (localhost/jre17:bookworm), SMOKE_GRPC_PORT/HTTP_PORT/METRICS_PORT/HEALTH_PORT
+# (localhost/glibc:bookworm), SMOKE_BUSYBOX_IMAGE (localhost/busybox:static), SMOKE_GRPC_PORT/HTTP_PORT/METRICS_PORT/HEALTH_PORT
 # (24317/24318/29464/23133), SMOKE_LOADGEN_SECONDS (8; 0 skips), SMOKE_SCRAPE_OUT
 # (target/smoke-scrape.txt), SMOKE_REBUILD_JAR=1 rebuilds target/streamfold.jar first.
 # ok/bad always succeed, so `test && ok || bad` is safe; cleanup runs from the trap.
@@ -26,7 +27,8 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 
 image="${SMOKE_IMAGE:-localhost/streamfold:smoke}"
-base="${SMOKE_BASE_IMAGE:-localhost/jre17:bookworm}"
+base="${SMOKE_BASE_IMAGE:-localhost/glibc:bookworm}"
+busybox="${SMOKE_BUSYBOX_IMAGE:-localhost/busybox:static}"
 grpc_port="${SMOKE_GRPC_PORT:-24317}"
 http_port="${SMOKE_HTTP_PORT:-24318}"
 metrics_port="${SMOKE_METRICS_PORT:-29464}"
@@ -79,25 +81,38 @@ if [[ ! -f target/streamfold.jar || "${SMOKE_REBUILD_JAR:-0}" == 1 ]]; then
   mvn -o -B -q package -DskipTests || mvn -B -q package -DskipTests
 fi
 
+# local stand-ins for the public base images (no registry here): glibc + libgcc + libstdc++ +
+# zlib for distroless/cc, the host's static busybox for busybox:musl
 if ! podman image exists "$base"; then
   log "making the base image $base with mmdebstrap (Debian packages, no registry)"
-  # shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hooks, not here
-  # essential (not minbase: no apt, no passwd tools) and no docs: 335 MB instead of 401 MB;
-  # update-alternatives needs /usr/share/man/man1 even when man pages are excluded
-  mmdebstrap --variant=essential --include=openjdk-17-jre-headless,ca-certificates \
+  mmdebstrap --variant=extract --include=libc6,libgcc-s1,libstdc++6,zlib1g,ca-certificates,tzdata \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-    --essential-hook='mkdir -p "$1"/usr/share/man/man1' \
-    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
     bookworm "$work/base.tar"
   podman import "$work/base.tar" "$base" >/dev/null
   rm -f "$work/base.tar"
+fi
+if ! podman image exists "$busybox"; then
+  command -v busybox >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+  mkdir -p "$work/bb/bin"
+  cp "$(command -v busybox)" "$work/bb/bin/busybox"
+  for a in $("$work/bb/bin/busybox" --list); do [[ $a == busybox ]] || ln -sf busybox "$work/bb/bin/$a"; done
+  tar -C "$work/bb" -cf "$work/bb.tar" bin
+  podman import "$work/bb.tar" "$busybox" >/dev/null
+fi
+# the jlink runtime, as the Dockerfile's build stage makes it
+if [[ ! -x target/jre/bin/java || deploy/docker/java-modules -nt target/jre/release ]]; then
+  log "jlink runtime target/jre ($(paste -sd, deploy/docker/java-modules))"
+  rm -rf target/jre
+  jlink --add-modules "$(paste -sd, deploy/docker/java-modules)" --strip-debug --no-man-pages \
+    --no-header-files --compress=2 --output target/jre
+  strip --strip-unneeded target/jre/lib/server/libjvm.so
 fi
 
 # --- 2. build ------------------------------------------------------------------------------------
 start_ns=$(date +%s%N)
 if podman build --isolation=chroot --pull=never --format docker --target runtime-prebuilt \
-  --build-arg RUNTIME_IMAGE="$base" -t "$image" . >"$work/build.log" 2>&1; then
+  --build-arg RUNTIME_IMAGE="$base" --build-arg BUSYBOX_IMAGE="$busybox" -t "$image" . >"$work/build.log" 2>&1; then
   build_ms=$((($(date +%s%N) - start_ns) / 1000000))
   size=$(podman image inspect --format '{{.Size}}' "$image")
   ok "image $image built in $((build_ms / 1000)).$(printf '%03d' $((build_ms % 1000)))s, $((size / 1024 / 1024)) MiB"
@@ -127,7 +142,7 @@ done
   -e STREAMFOLD_FINALIZE_GRACE=500ms \
   -e STREAMFOLD_ACCEPT_GRACE=1s \
   -e STREAMFOLD_SHUTDOWN_TIMEOUT=10s \
-  -e JAVA_OPTS_EXTRA=-Xmx256m \
+  -e JAVA_OPTS_EXTRA=-XX:MaxRAM=256m \
   "$image" >/dev/null
 
 # --- 4. health -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-#!/bin/sh
+#!/usr/local/bin/busybox sh
+# shellcheck shell=sh
 # Container entrypoint: java with the container JVM flags, exec'd so that the JVM is PID 1 and
 # gets SIGTERM directly (streamfold drains on SIGTERM and exits 0).
 #

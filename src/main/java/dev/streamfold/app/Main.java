@@ -110,8 +110,9 @@ public final class Main {
     switch (cmd) {
       case "validate":
         try {
-          load(parsed);
+          StreamfoldConfig cfg = load(parsed);
           out.println(describe(parsed) + ": valid");
+          MemoryLimits.warnings(cfg).forEach(w -> out.println("warning: " + w));
           return 0;
         } catch (ConfigException e) {
           err.println("invalid config: " + e.getMessage());

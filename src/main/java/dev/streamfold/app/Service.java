@@ -4,6 +4,7 @@ import dev.streamfold.config.StreamfoldConfig;
 import dev.streamfold.export.ExportPipeline;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.pipeline.Downstream;
+import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.receiver.OtlpGrpcReceiver;
 import dev.streamfold.receiver.OtlpHttpReceiver;
 import dev.streamfold.telemetry.DownstreamMetricsSender;
@@ -49,15 +50,16 @@ public final class Service {
     this.telemetry = tb.build();
     // the export stage keeps the system clock: its waits (retry backoff, the shutdown deadline)
     // race real network calls, which a test's manual clock does not advance
-    this.downstream = ExportPipeline.create(cfg.exporter, telemetry.pipelineMetrics());
+    this.downstream = ExportPipeline.create(cfg.exportersByName(), telemetry.pipelineMetrics());
     holder.set(new DownstreamMetricsSender(downstream));
     var debugState = cfg.service.debug.enabled ? new dev.streamfold.debug.DebugState(cfg.service.debug, clock, this::openStreams) : null;
     this.window = new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(),
         telemetry.streamListener(), clock, debugState == null ? dev.streamfold.window.WindowObserver.NOOP : debugState);
     this.debug = debugState == null ? null : new dev.streamfold.debug.DebugServer(cfg.service.debug.endpoint, new dev.streamfold.debug.DebugPage(debugState::snapshot));
     telemetry.registerActiveStreams(window::openStreams);
-    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
-    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, window, telemetry.pipelineMetrics(), clock) : null;
+    Ingress ingress = MemoryLimits.guard(cfg, window, telemetry.pipelineMetrics());
+    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics(), clock) : null;
+    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics(), clock) : null;
     this.health = cfg.service.health.enabled ? new HealthServer(cfg.service.health.endpoint, this::ready) : null;
   }
 

@@ -1,5 +1,6 @@
 package dev.streamfold.config;
 
+import dev.streamfold.limiter.HeapBudget;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,7 +52,8 @@ public final class ExporterConfig {
 
   public static final class Queue {
     /** Items (spans, log records, metric points) held for export, in memory. */
-    public long capacityItems = 200_000;
+    /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+    public long capacityItems = HeapBudget.queueCapacityItems();
     /** Share of the capacity kept free for what the window emits itself; the ingress refuses new requests past it. */
     public double admissionReserve = 0.1;
     /** Parallel export requests. */
@@ -81,6 +83,64 @@ public final class ExporterConfig {
 
   /** Upper bound for size settings in MiB (1 TiB), so byte arithmetic cannot overflow. */
   static final long MAX_MIB = 1L << 20;
+
+  /**
+   * The exporter type a Collector-style name stands for: {@code otlp} (gRPC), {@code otlphttp},
+   * {@code file}, optionally followed by {@code /instance}; the type names of {@code exporter.type}
+   * are accepted too. {@code null} when unknown.
+   */
+  static String typeOf(String name) {
+    int slash = name.indexOf('/');
+    String t = slash < 0 ? name : name.substring(0, slash);
+    return switch (t) {
+      case "otlp", "otlp_grpc" -> "otlp_grpc";
+      case "otlphttp", "otlp_http" -> "otlp_http";
+      case "file" -> "file";
+      default -> null;
+    };
+  }
+
+  /**
+   * The exporters to run, by name (the {@code exporter} label of the export metrics): the named
+   * ones with their type taken from the name, or the single one named by its {@code type}.
+   */
+  public static Map<String, ExporterConfig> byName(ExporterConfig single, Map<String, ExporterConfig> named) {
+    Map<String, ExporterConfig> out = new LinkedHashMap<>();
+    if (named == null || named.isEmpty()) {
+      out.put(single.type, single);
+      return out;
+    }
+    named.forEach(
+        (name, cfg) -> {
+          String t = typeOf(name);
+          if (t != null) {
+            cfg.type = t;
+          }
+          out.put(name, cfg);
+        });
+    return out;
+  }
+
+  static void validateNamed(Map<String, ExporterConfig> named, Validator v) {
+    Map<String, String> dirs = new LinkedHashMap<>();
+    for (Map.Entry<String, ExporterConfig> e : named.entrySet()) {
+      String name = e.getKey();
+      ExporterConfig cfg = e.getValue();
+      boolean known = typeOf(name) != null && name.matches("[a-z_]+(/[A-Za-z0-9_.-]+)?");
+      v.check(known, name, "not an exporter name: use otlp, otlphttp or file, optionally with /instance (e.g. otlp/tempo)");
+      if (!known || cfg == null) {
+        v.check(cfg != null, name, "must have settings");
+        continue;
+      }
+      cfg.type = typeOf(name);
+      cfg.validate(v.section(name));
+      if (cfg.queue.persistent.enabled) {
+        String dir = java.nio.file.Path.of(cfg.queue.persistent.directory).toAbsolutePath().normalize().toString();
+        String other = dirs.putIfAbsent(dir, name);
+        v.check(other == null, name + ".queue.persistent.directory", "already used by exporter " + other + "; each exporter needs its own");
+      }
+    }
+  }
 
   public boolean isOtlp() {
     return type.equals("otlp_grpc") || type.equals("otlp_http");

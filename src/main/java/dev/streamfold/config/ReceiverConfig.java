@@ -64,6 +64,8 @@ public final class ReceiverConfig {
     public int maxHeaderSizeKib = 32;
     /** Request bodies buffered by all connections together at most this; past it 503 + Retry-After. */
     public int maxBufferedBodyMib = 256;
+    /** Also accept HTTP/2 over plaintext with prior knowledge (h2c); TLS connections stay HTTP/1.1. */
+    public boolean h2c = false;
     public TlsConfig tls = new TlsConfig();
   }
 

@@ -7,7 +7,22 @@ package dev.streamfold.config;
 public final class StreamfoldConfig {
   public Receivers receivers = new Receivers();
   public WindowConfig window = new WindowConfig();
+  /** One exporter (the original form); see {@link #exporters} for several. */
   public ExporterConfig exporter = new ExporterConfig();
+  /** Several exporters at once, by Collector-style name ({@code otlp/tempo}, {@code file}); replaces {@code exporter}. */
+  public java.util.Map<String, ExporterConfig> exporters = new java.util.LinkedHashMap<>();
+  private boolean exporterSet;
+
+  /** Bound from YAML: remembers that {@code exporter} was given, so it cannot be mixed with {@code exporters}. */
+  public void setExporter(ExporterConfig exporter) {
+    this.exporter = exporter;
+    this.exporterSet = true;
+  }
+
+  /** The exporters to run, by name: {@code exporters}, or {@code exporter} alone named by its type. */
+  public java.util.Map<String, ExporterConfig> exportersByName() {
+    return ExporterConfig.byName(exporter, exporters);
+  }
   public TelemetryConfig telemetry = new TelemetryConfig();
   public ServiceConfig service = new ServiceConfig();
 
@@ -20,7 +35,12 @@ public final class StreamfoldConfig {
     receivers.otlp.validate(v.section("receivers").section("otlp"));
     WindowConfig.resolvePendingAlias(receivers.otlp, window, v);
     window.validate(v.section("window"));
-    exporter.validate(v.section("exporter"));
+    if (exporters == null || exporters.isEmpty()) {
+      exporter.validate(v.section("exporter"));
+    } else {
+      v.check(!exporterSet, "exporter", "set either exporter (one) or exporters (several by name), not both");
+      ExporterConfig.validateNamed(exporters, v.section("exporters"));
+    }
     telemetry.validate(v.section("telemetry"));
     service.validate(v.section("service"));
     v.throwIfAny();

@@ -1,5 +1,6 @@
 package dev.streamfold.config;
 
+import dev.streamfold.limiter.HeapBudget;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,15 +10,18 @@ import java.util.List;
 /** {@code window}: the stream window (SPEC 1.2, 1.3, 3). */
 public final class WindowConfig {
   private static final Logger log = LoggerFactory.getLogger(WindowConfig.class);
-  public static final long DEFAULT_MAX_PENDING_ITEMS = 500_000;
+  /** Derived from the max heap (limiter.HeapBudget). */
+  public static final long DEFAULT_MAX_PENDING_ITEMS = HeapBudget.maxPendingItems();
 
   public Duration finalizeGrace = Duration.ofSeconds(2);
   public Duration idleTimeout = Duration.ofSeconds(30);
   public Duration maxStreamAge = Duration.ofMinutes(10);
-  public long maxOpenStreams = 100_000;
+  /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+  public long maxOpenStreams = HeapBudget.maxOpenStreams();
   /**
    * Items (spans + span events + log records + metric points) admitted and not yet processed by
-   * the window; past it receivers answer UNAVAILABLE / 503 with Retry-After.
+   * the window; past it receivers answer UNAVAILABLE / 503 with Retry-After. Default derived from
+   * the max heap (limiter.HeapBudget); a value in the file wins.
    */
   public long maxPendingItems = DEFAULT_MAX_PENDING_ITEMS;
   /**
@@ -25,7 +29,8 @@ public final class WindowConfig {
    * re-parenting); past it the oldest is released unchecked (counted reparented ok=false).
    */
   public long maxHeldSpans = 10_000;
-  public long memoryBudgetMib = 256;
+  /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+  public long memoryBudgetMib = HeapBudget.windowBudgetMib();
   public int maxChunksPerStream = 100_000;
   /** {@code drop} (default) or {@code keep}: what happens to chunk spans, events and logs. */
   public String chunkSpans = "drop";
@@ -39,7 +44,8 @@ public final class WindowConfig {
   public Rules rules = new Rules();
 
   public static final class RecentlyClosed {
-    public long maxKeys = 100_000;
+    /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
+    public long maxKeys = HeapBudget.recentlyClosedKeys();
     public Duration ttl = Duration.ofMinutes(5);
   }
 

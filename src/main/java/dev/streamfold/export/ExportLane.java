@@ -52,7 +52,7 @@ final class ExportLane {
       throws IOException {
     this.name = name;
     this.exporter = exporter;
-    this.counters = new ExportCounters(metrics, exporter.describe(), clock);
+    this.counters = new ExportCounters(metrics.forExporter(name), exporter.describe(), clock);
     this.queue = new ExportQueue(cfg.queue, counters);
     this.drain = new Drain(clock);
     this.sender = new RetrySender(exporter, new RetryPolicy(cfg.retry, random), clock, drain, counters);

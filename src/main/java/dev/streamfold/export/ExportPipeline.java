@@ -11,7 +11,9 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
@@ -19,8 +21,9 @@ import java.util.function.Predicate;
 
 /**
  * The export stage (SPEC 5) as the rest of the service sees it: a {@link Downstream} that hands
- * every offer to each configured exporter's {@link ExportLane}, and the {@link Admission} the
- * window asks before accepting a request. The lanes do the work (queue, batching, retry,
+ * every offer to each configured exporter's {@link ExportLane} (each with its own queue, threads,
+ * retry and counters, so a slow or down exporter never stalls another), and the {@link
+ * Admission} the window asks before accepting a request (see {@link #check}). The lanes do the work (queue, batching, retry,
  * counters); this class only fans out and answers admission.
  *
  * <p>Lifecycle: build, {@link #start()} (offers before start are queued), {@link
@@ -48,31 +51,57 @@ public final class ExportPipeline implements Downstream, Admission {
     }
   }
 
-  /** An export pipeline for {@code cfg} with the exporter {@code cfg.type} names; call {@link #start()} next. */
+  /** An export pipeline for one exporter, the one {@code cfg.type} names; call {@link #start()} next. */
   public static ExportPipeline create(ExporterConfig cfg, ExportMetrics metrics) throws IOException {
     return builder(cfg, metrics).build();
   }
 
-  public static Builder builder(ExporterConfig cfg, ExportMetrics metrics) {
-    return new Builder(cfg, metrics);
+  /** An export pipeline for several exporters at once, by name (the {@code exporter} metrics label). */
+  public static ExportPipeline create(Map<String, ExporterConfig> exporters, ExportMetrics metrics) throws IOException {
+    Builder b = new Builder(metrics);
+    exporters.forEach(b::add);
+    return b.build();
   }
 
-  /** Builds an {@link ExportPipeline}; test seams for the exporter, time and randomness. */
+  public static Builder builder(ExporterConfig cfg, ExportMetrics metrics) {
+    return new Builder(metrics).add(cfg.type, cfg);
+  }
+
+  public static Builder builder(ExportMetrics metrics) {
+    return new Builder(metrics);
+  }
+
+  /** Builds an {@link ExportPipeline}; test seams for the exporters, time and randomness. */
   public static final class Builder {
-    private final ExporterConfig cfg;
     private final ExportMetrics metrics;
-    private Exporter exporter;
+    private final Map<String, ExporterConfig> configs = new LinkedHashMap<>();
+    private final Map<String, Exporter> given = new LinkedHashMap<>();
     private Clock clock = Clock.SYSTEM;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
-    private Builder(ExporterConfig cfg, ExportMetrics metrics) {
-      this.cfg = Objects.requireNonNull(cfg, "cfg");
+    private Builder(ExportMetrics metrics) {
       this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
-    /** Uses this exporter instead of the one {@code cfg.type} names; the pipeline closes it at shutdown. */
+    /** Adds an exporter named {@code name}, created from {@code cfg.type}. */
+    public Builder add(String name, ExporterConfig cfg) {
+      configs.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(cfg, "cfg"));
+      return this;
+    }
+
+    /** Adds an exporter named {@code name} that sends through {@code exporter}; the pipeline closes it at shutdown. */
+    public Builder add(String name, ExporterConfig cfg, Exporter exporter) {
+      add(name, cfg);
+      given.put(name, exporter);
+      return this;
+    }
+
+    /** Uses this exporter instead of the one the (only) config names; the pipeline closes it at shutdown. */
     public Builder exporter(Exporter exporter) {
-      this.exporter = exporter;
+      if (configs.size() != 1) {
+        throw new IllegalStateException("exporter(Exporter) is for a pipeline of one exporter; use add(name, cfg, exporter)");
+      }
+      given.put(configs.keySet().iterator().next(), exporter);
       return this;
     }
 
@@ -89,16 +118,26 @@ public final class ExportPipeline implements Downstream, Admission {
     }
 
     /**
-     * Creates the exporter (unless given), opens and replays the persistent queue when
-     * enabled, registers the queue gauges.
+     * Creates the exporters (unless given), opens and replays the persistent queues when
+     * enabled, registers the queue gauges. On failure, closes what it had opened.
      */
     public ExportPipeline build() throws IOException {
-      Exporter e = exporter != null ? exporter : Exporters.create(cfg, clock);
+      if (configs.isEmpty()) {
+        throw new IllegalStateException("no exporter configured");
+      }
       List<ExportLane> lanes = new ArrayList<>();
       try {
-        lanes.add(new ExportLane(cfg.type, cfg, e, metrics, clock, random));
+        for (Map.Entry<String, ExporterConfig> e : configs.entrySet()) {
+          Exporter ex = given.containsKey(e.getKey()) ? given.get(e.getKey()) : Exporters.create(e.getValue(), clock);
+          try {
+            lanes.add(new ExportLane(e.getKey(), e.getValue(), ex, metrics, clock, random));
+          } catch (IOException | RuntimeException ex2) {
+            ex.close(Duration.ZERO);
+            throw ex2;
+          }
+        }
       } catch (IOException | RuntimeException ex) {
-        e.close(Duration.ZERO);
+        lanes.forEach(l -> l.shutdown(Duration.ZERO));
         throw ex;
       }
       return new ExportPipeline(lanes, metrics);
@@ -140,12 +179,26 @@ public final class ExportPipeline implements Downstream, Admission {
     return all;
   }
 
+  /**
+   * NEVER when the request is larger than some exporter's queue could ever admit. Otherwise the
+   * exporters that are working decide: while at least one exporter is healthy, an exporter whose
+   * downstream is failing (retrying, not yet recovered) does not hold admission back; its queue
+   * fills and its overflow is dropped as {@code queue_full} on its own counters. When every
+   * exporter is failing (or there is one), all of them count, so a full queue refuses as before.
+   */
   @Override
   public Verdict check(long pending, long items) {
+    boolean anyHealthy = false;
+    for (ExportLane lane : lanes) {
+      anyHealthy |= !lane.failing();
+    }
     Verdict v = Verdict.ADMIT;
     for (ExportLane lane : lanes) {
       Verdict l = lane.check(pending, items);
-      if (l.ordinal() > v.ordinal()) {
+      if (l == Verdict.NEVER) {
+        return l;
+      }
+      if (l == Verdict.RETRY_LATER && (!anyHealthy || !lane.failing())) {
         v = l;
       }
     }

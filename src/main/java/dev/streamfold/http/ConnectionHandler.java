@@ -48,6 +48,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private final HttpServer.Shared shared;
   /** Non-null when the connection was over a limit: every request gets this refusal. */
   private final Refusal overLimit;
+  /** An HTTP/2 stream: one request, then the stream ends (no Connection header, no keep-alive). */
+  private final boolean singleRequest;
   private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private State state = State.HEADERS;
@@ -63,8 +65,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private long pipelinedBytes;
 
   ConnectionHandler(HttpServer.Shared shared, Refusal overLimit) {
+    this(shared, overLimit, false);
+  }
+
+  ConnectionHandler(HttpServer.Shared shared, Refusal overLimit, boolean singleRequest) {
     this.shared = shared;
     this.overLimit = overLimit;
+    this.singleRequest = singleRequest;
   }
 
   /** Sits below the HTTP codec: notices the first byte of a request and drains input while closing. */
@@ -262,7 +269,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     cancelTimer();
-    boolean keep = keepAlive && !r.closes() && !shared.closing;
+    boolean keep = !singleRequest && keepAlive && !r.closes() && !shared.closing;
     byte[] bytes = r.body();
     FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
         head || bytes.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
@@ -273,7 +280,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     for (String[] kv : r.headers()) {
       resp.headers().set(kv[0], kv[1]);
     }
-    resp.headers().set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    if (!singleRequest) {
+      resp.headers().set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    }
     head = false;
     state = keep ? State.IDLE : State.CLOSING;
     releaseBody();

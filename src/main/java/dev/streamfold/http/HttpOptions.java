@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param maxHeaderBytes request line and headers, together, at most this; past it 431
  * @param maxBodyBytes a body (as sent on the wire) at most this; past it 413
  * @param budget buffered bodies of all connections together at most this; past it 503
+ * @param h2c also serve HTTP/2 over plaintext with prior knowledge ({@link H2cDetector})
  */
 public record HttpOptions(
     String name,
@@ -28,7 +29,8 @@ public record HttpOptions(
     Duration idleTimeout,
     int maxHeaderBytes,
     int maxBodyBytes,
-    ByteBudget budget) {
+    ByteBudget budget,
+    boolean h2c) {
 
   /** How long a closing connection's unread input is drained so the client reads the answer, not a reset. */
   static final Duration LINGER = Duration.ofSeconds(2);
@@ -36,6 +38,6 @@ public record HttpOptions(
   /** Limits for a small GET-only endpoint (health, metrics): one event loop, no bodies. */
   public static HttpOptions probes(String name) {
     return new HttpOptions(name, 1, 256, 64, Duration.ofSeconds(5), Duration.ofSeconds(5),
-        Duration.ofSeconds(60), 16 * 1024, 0, new ByteBudget(64 * 1024));
+        Duration.ofSeconds(60), 16 * 1024, 0, new ByteBudget(64 * 1024), false);
   }
 }

@@ -24,7 +24,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 /**
- * An event-driven HTTP/1.1 server (keep-alive, pipelining, optional TLS / mTLS) serving one
+ * An event-driven HTTP/1.1 server (keep-alive, pipelining, optional TLS / mTLS, optional h2c
+ * with prior knowledge) serving one
  * {@link RequestHandler} under {@link HttpOptions}: no thread per connection, so a slow or
  * flooding client costs a socket and a timer, never a thread other clients wait for.
  *
@@ -131,6 +132,9 @@ public final class HttpServer implements AutoCloseable {
       SslHandler tls = new SslHandler(engine);
       tls.setHandshakeTimeoutMillis(shared.options.headerTimeout().toMillis());
       p.addLast("tls", tls);
+    }
+    if (ssl == null && shared.options.h2c() && refusal == null) {
+      p.addLast("h2c", new H2cDetector(shared));
     }
     ConnectionHandler connection = new ConnectionHandler(shared, refusal);
     p.addLast("watch", connection.new Watcher());

@@ -11,8 +11,14 @@ import java.time.Duration;
  * @param rejected items rejected by the pipeline, reported in partial_success
  * @param message partial_success / error message, empty when nothing to say
  * @param retryAfter hint for REFUSED / UNAVAILABLE
+ * @param refusalReason the reason label receivers count a refusal under, null for their default
+ *     (backpressure / not_ready)
  */
-public record IngestResult(Status status, long rejected, String message, Duration retryAfter) {
+public record IngestResult(Status status, long rejected, String message, Duration retryAfter, String refusalReason) {
+  public IngestResult(Status status, long rejected, String message, Duration retryAfter) {
+    this(status, rejected, message, retryAfter, null);
+  }
+
   public enum Status {
     OK,
     REFUSED,
@@ -24,6 +30,11 @@ public record IngestResult(Status status, long rejected, String message, Duratio
 
   public static IngestResult refused(Duration retryAfter, String message) {
     return new IngestResult(Status.REFUSED, 0, message, retryAfter);
+  }
+
+  /** REFUSED, counted by receivers under {@code reason} (e.g. memory_limit). */
+  public static IngestResult refused(Duration retryAfter, String message, String reason) {
+    return new IngestResult(Status.REFUSED, 0, message, retryAfter, reason);
   }
 
   public static IngestResult unavailable(String message) {

@@ -148,7 +148,7 @@ final class ExportHandler {
 
   private void refuseAll(Signal signal, IngestResult r, long items) {
     String reason =
-        switch (r.status()) {
+        r.refusalReason() != null ? r.refusalReason() : switch (r.status()) {
           case UNAVAILABLE -> Reasons.NOT_READY;
           case TOO_LARGE -> Reasons.TOO_LARGE;
           default -> Reasons.BACKPRESSURE;

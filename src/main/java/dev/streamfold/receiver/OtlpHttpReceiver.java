@@ -99,7 +99,7 @@ public final class OtlpHttpReceiver implements Component {
         new BoundedExecutor("otlp-http", BoundedExecutor.threads(cfg.threads), cfg.maxQueuedRequests, metrics);
     HttpOptions options = new HttpOptions("otlp-http", ioThreads(cfg.ioThreads), cfg.maxConnections,
         cfg.maxConnectionsPerClient, cfg.readHeaderTimeout, cfg.requestTimeout, cfg.idleTimeout,
-        cfg.maxHeaderSizeKib * 1024, limitBytes, new ByteBudget(cfg.maxBufferedBodyMib * MIB));
+        cfg.maxHeaderSizeKib * 1024, limitBytes, new ByteBudget(cfg.maxBufferedBodyMib * MIB), cfg.h2c);
     HttpServer s = new HttpServer(options, new Handler(), tls == null ? null : tls.sslContext(),
         tls != null && tls.requireClientAuth());
     executor = pool;

@@ -14,6 +14,14 @@ public interface ExportMetrics extends Gauges {
   /** Items the downstream rejected in partial_success. */
   void exportPartialRejected(Signal signal, long n);
 
+  /**
+   * These metrics for one of several exporters: the counts carry the label {@code exporter=name},
+   * so the conservation law holds per exporter. Implementations without labels return themselves.
+   */
+  default ExportMetrics forExporter(String name) {
+    return this;
+  }
+
   ExportMetrics NOOP =
       new ExportMetrics() {
         @Override

@@ -18,7 +18,8 @@ import java.util.function.DoubleSupplier;
  *       {@code generated}, {@code chunks.<shape>}, {@code late}, {@code duplicate},
  *       {@code reparented.<true|false>}
  *   <li>export: {@code exported.<signal>}, {@code export_failed.<signal>.<reason>},
- *       {@code export_rejected.<signal>}
+ *       {@code export_rejected.<signal>}, summed over exporters; through {@link #forExporter} also
+ *       per exporter, prefixed {@code exporter.<name>.} (e.g. {@code exporter.otlp/tempo.exported.traces})
  * </ul>
  *
  * Gauges are kept under their name followed by their tags joined with commas. Thread-safe.
@@ -140,6 +141,36 @@ public final class InMemoryMetrics implements PipelineMetrics {
   @Override
   public void exportPartialRejected(Signal signal, long n) {
     add("export_rejected." + signal.label(), n);
+  }
+
+  @Override
+  public ExportMetrics forExporter(String name) {
+    String prefix = "exporter." + name + ".";
+    InMemoryMetrics all = this;
+    return new ExportMetrics() {
+      @Override
+      public void exported(Signal signal, long n) {
+        all.exported(signal, n);
+        all.add(prefix + "exported." + signal.label(), n);
+      }
+
+      @Override
+      public void exportFailed(Signal signal, String reason, long n) {
+        all.exportFailed(signal, reason, n);
+        all.add(prefix + "export_failed." + signal.label() + "." + reason, n);
+      }
+
+      @Override
+      public void exportPartialRejected(Signal signal, long n) {
+        all.exportPartialRejected(signal, n);
+        all.add(prefix + "export_rejected." + signal.label(), n);
+      }
+
+      @Override
+      public void gauge(String gaugeName, String description, DoubleSupplier value, String... tags) {
+        all.gauge(gaugeName, description, value, tags);
+      }
+    };
   }
 
   @Override

@@ -42,9 +42,8 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
   private final Counter duplicate;
   private final Counter reparentedOk;
   private final Counter reparentedNot;
-  private final Counter[] exported = new Counter[SIGNALS.length];
-  private final ReasonCounters[] exportFailed = new ReasonCounters[SIGNALS.length];
-  private final Counter[] partialRejected = new Counter[SIGNALS.length];
+  /** Export counters per exporter (label {@code exporter}); every export series carries it. */
+  private final ConcurrentHashMap<String, ExporterCounters> exporters = new ConcurrentHashMap<>();
 
   MicrometerPipelineMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -63,19 +62,6 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
           .tag("signal", s.label())
           .tag("reason", reason)
           .register(registry));
-      exported[s.ordinal()] = Counter.builder("streamfold.exported")
-          .description("Items acknowledged by the downstream, by signal.")
-          .tag("signal", s.label())
-          .register(registry);
-      exportFailed[s.ordinal()] = new ReasonCounters(reason -> Counter.builder("streamfold.export_failed")
-          .description("Items the export queue or the downstream lost, by signal and reason.")
-          .tag("signal", s.label())
-          .tag("reason", reason)
-          .register(registry));
-      partialRejected[s.ordinal()] = Counter.builder("streamfold.export_partial_rejected")
-          .description("Items the downstream rejected in partial_success, by signal.")
-          .tag("signal", s.label())
-          .register(registry);
     }
     for (Unit u : UNITS) {
       passed[u.ordinal()] = Counter.builder("streamfold.passed")
@@ -120,7 +106,6 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
   private void preRegisterReasons() {
     for (Signal s : SIGNALS) {
       Reasons.REFUSED.forEach(refused[s.ordinal()]::get);
-      Reasons.EXPORT_FAILED.forEach(exportFailed[s.ordinal()]::get);
     }
     for (Unit u : new Unit[] {Unit.SPAN, Unit.SPAN_EVENT, Unit.LOG_RECORD}) {
       Reasons.DROPPED.forEach(dropped[u.ordinal()]::get);
@@ -186,19 +171,74 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
     add(ok ? reparentedOk : reparentedNot, n);
   }
 
+  /** Without {@link #forExporter}: counted under {@code exporter="default"}. */
   @Override
   public void exported(Signal signal, long n) {
-    add(exported[signal.ordinal()], n);
+    forExporter("default").exported(signal, n);
   }
 
   @Override
   public void exportFailed(Signal signal, String reason, long n) {
-    add(exportFailed[signal.ordinal()].get(reason), n);
+    forExporter("default").exportFailed(signal, reason, n);
   }
 
   @Override
   public void exportPartialRejected(Signal signal, long n) {
-    add(partialRejected[signal.ordinal()], n);
+    forExporter("default").exportPartialRejected(signal, n);
+  }
+
+  @Override
+  public ExportMetrics forExporter(String name) {
+    return exporters.computeIfAbsent(name, ExporterCounters::new);
+  }
+
+  /** One exporter's export counters, its known failure reasons registered at 0 from the start. */
+  private final class ExporterCounters implements ExportMetrics {
+    private final Counter[] exported = new Counter[SIGNALS.length];
+    private final ReasonCounters[] failed = new ReasonCounters[SIGNALS.length];
+    private final Counter[] rejected = new Counter[SIGNALS.length];
+
+    ExporterCounters(String exporter) {
+      for (Signal s : SIGNALS) {
+        exported[s.ordinal()] = Counter.builder("streamfold.exported")
+            .description("Items acknowledged by the downstream, by exporter and signal.")
+            .tag("exporter", exporter)
+            .tag("signal", s.label())
+            .register(registry);
+        failed[s.ordinal()] = new ReasonCounters(reason -> Counter.builder("streamfold.export_failed")
+            .description("Items the export queue or the downstream lost, by exporter, signal and reason.")
+            .tag("exporter", exporter)
+            .tag("signal", s.label())
+            .tag("reason", reason)
+            .register(registry));
+        rejected[s.ordinal()] = Counter.builder("streamfold.export_partial_rejected")
+            .description("Items the downstream rejected in partial_success, by exporter and signal.")
+            .tag("exporter", exporter)
+            .tag("signal", s.label())
+            .register(registry);
+        Reasons.EXPORT_FAILED.forEach(failed[s.ordinal()]::get);
+      }
+    }
+
+    @Override
+    public void exported(Signal signal, long n) {
+      add(exported[signal.ordinal()], n);
+    }
+
+    @Override
+    public void exportFailed(Signal signal, String reason, long n) {
+      add(failed[signal.ordinal()].get(reason), n);
+    }
+
+    @Override
+    public void exportPartialRejected(Signal signal, long n) {
+      add(rejected[signal.ordinal()], n);
+    }
+
+    @Override
+    public void gauge(String name, String description, DoubleSupplier value, String... tags) {
+      MicrometerPipelineMetrics.this.gauge(name, description, value, tags);
+    }
   }
 
   /**

@@ -16,6 +16,8 @@ public final class Reasons {
   public static final String BACKPRESSURE = "backpressure";
   public static final String NOT_READY = "not_ready";
   public static final String INVALID_ITEM = "invalid_item";
+  /** The memory limiter's soft limit (limiter.MemoryLimiter). */
+  public static final String MEMORY_LIMIT = "memory_limit";
   /** A client over a receiver's connection limit (total or per client address). */
   public static final String TOO_MANY_CONNECTIONS = "too_many_connections";
   /** A request body not sent within the receiver's request timeout. */

@@ -30,6 +30,7 @@ final class HeldSpans {
   private final ShardCounters counters;
   private final ShardOutput output;
   private final WindowMetrics metrics;
+  private final WindowObserver observer;
   /** Traces with an open stream that held a span or showed an id, by the trace id's low half. */
   private final HashMap<Long, Trace> traces = new HashMap<>();
   private Held oldest;
@@ -74,6 +75,12 @@ final class HeldSpans {
   }
 
   HeldSpans(long maxHeld, StreamStore store, ShardCounters counters, ShardOutput output, WindowMetrics metrics) {
+    this(maxHeld, store, counters, output, metrics, WindowObserver.NOOP);
+  }
+
+  HeldSpans(
+      long maxHeld, StreamStore store, ShardCounters counters, ShardOutput output, WindowMetrics metrics, WindowObserver observer) {
+    this.observer = observer;
     this.maxHeld = maxHeld;
     this.store = store;
     this.counters = counters;
@@ -202,6 +209,11 @@ final class HeldSpans {
     counters.buffer(Unit.SPAN_EVENT, -events);
     counters.passedSpan(events);
     Span out = reparentTo == 0 ? h.span : h.span.toBuilder().setParentSpanId(Ids.spanIdBytes(reparentTo)).build();
+    if (reparentTo != 0) {
+      observer.reparented(h.span, Ids.traceHi(h.span.getTraceId()), Ids.traceLo(h.span.getTraceId()), reparentTo);
+    } else {
+      observer.passed(h.span, "held while its parent was unknown; the parent was not a chunk span");
+    }
     output.emit(h.resource, h.scope, out);
   }
 

@@ -54,12 +54,26 @@ final class Recognizer {
    * {@code llm_stream.is_chunk} (read by the caller), else -1.
    */
   byte chunkSpanKind(Span s, boolean isChunkAttribute) {
-    for (Rule r : chunkSpans) {
-      if (r.matches(s.getName(), "", s.getAttributesList())) {
-        return r.block() ? StreamState.KIND_BLOCK : StreamState.KIND_SPAN;
-      }
+    Rule r = chunkSpanMatch(s);
+    if (r != null) {
+      return r.block() ? StreamState.KIND_BLOCK : StreamState.KIND_SPAN;
     }
     return isChunkAttribute ? StreamState.KIND_SPAN : -1;
+  }
+
+  /** The label of the rule that makes a span a chunk span ({@link #chunkSpanKind} said it is one). */
+  String chunkSpanRule(Span s) {
+    Rule r = chunkSpanMatch(s);
+    return r != null ? r.label : IS_CHUNK_RULE;
+  }
+
+  private Rule chunkSpanMatch(Span s) {
+    for (Rule r : chunkSpans) {
+      if (r.matches(s.getName(), "", s.getAttributesList())) {
+        return r;
+      }
+    }
+    return null;
   }
 
   /**
@@ -81,6 +95,7 @@ final class Recognizer {
   boolean isClientSpan(Span s) {
     AnyValue op = Attributes.find(s.getAttributesList(), "gen_ai.operation.name");
     return op != null && clientSpanOperations.contains(Attributes.string(op));
+<<<<<<< HEAD
   }
 
   /** Whether a span is a chunk span: {@code llm_stream.is_chunk} (read by the caller) or a chunk-span rule. */
@@ -91,6 +106,8 @@ final class Recognizer {
   /** The label of the rule that makes a span a chunk span, or null. */
   String chunkSpanRule(Span s, boolean isChunkAttribute) {
     return isChunkAttribute ? IS_CHUNK_RULE : first(chunkSpans, s.getName(), "", s.getAttributesList());
+=======
+>>>>>>> main
   }
 
   boolean isChunkEvent(Span.Event e) {

@@ -39,11 +39,6 @@ final class Rule {
     this.block = c.isBlock();
   }
 
-  /** Chunk-span rules: a matching span is a whole block ({@code chunk_time: block}). */
-  boolean block() {
-    return block;
-  }
-
   private static String describe(RuleConfig c) {
     StringBuilder b = new StringBuilder();
     if (!c.nameRegex.isEmpty()) {
@@ -56,6 +51,11 @@ final class Rule {
       b.append(' ').append(c.attributeKey).append(c.attributeValue.isEmpty() ? " present" : "=" + c.attributeValue);
     }
     return b.toString();
+  }
+
+  /** Chunk-span rules: a matching span is a whole block ({@code chunk_time: block}). */
+  boolean block() {
+    return block;
   }
 
   /**

@@ -194,6 +194,16 @@ final class StreamStore {
     }
   }
 
+  /** Forgets the {@code n} oldest recently closed keys (memory limiter); returns how many. */
+  long forgetOldest(long n) {
+    long done = 0;
+    for (Iterator<StreamKey> it = recent.keySet().iterator(); done < n && it.hasNext(); done++) {
+      it.next();
+      it.remove();
+    }
+    return done;
+  }
+
   int recentlyClosed() {
     return recent.size();
   }

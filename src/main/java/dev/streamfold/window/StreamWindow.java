@@ -59,6 +59,8 @@ public final class StreamWindow implements Ingress, Component {
   private volatile boolean accepting = true;
   private volatile boolean running;
   private final AtomicLong internalErrors = new AtomicLong();
+  private final AtomicLong shedKeys = new AtomicLong();
+  private final AtomicLong shedStreams = new AtomicLong();
 
   public StreamWindow(
       WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock) {
@@ -185,6 +187,27 @@ public final class StreamWindow implements Ingress, Component {
     return pendingByUnit[unit.ordinal()];
   }
 
+  /**
+   * Memory limiter hook: every shard forgets {@code fraction} of its recently-closed keys and
+   * closes {@code fraction} of its open streams (evicted), asynchronously; counted in
+   * {@link #shedKeys()} / {@link #shedStreams()}.
+   */
+  public void shed(double fraction) {
+    Work w = new Work((CountDownLatch) null);
+    w.shed = fraction;
+    for (Worker worker : workers) {
+      worker.queue.add(w);
+    }
+  }
+
+  public long shedKeys() {
+    return shedKeys.get();
+  }
+
+  public long shedStreams() {
+    return shedStreams.get();
+  }
+
   // ---------------------------------------------------------------- observation
 
   public int openStreams() {
@@ -267,6 +290,7 @@ public final class StreamWindow implements Ingress, Component {
     final long extraUnits;
     final CountDownLatch latch;
     boolean closeAll;
+    double shed;
 
     Work(OtlpSignal<?, ?, ?, ?, ?> signal, Object request, long units, long extraUnits) {
       this.signal = signal;
@@ -346,6 +370,10 @@ public final class StreamWindow implements Ingress, Component {
           shard.onLogs((ExportLogsServiceRequest) w.request);
         } else if (w.closeAll) {
           shard.closeAll();
+        } else if (w.shed > 0) {
+          long[] n = shard.shed(w.shed);
+          shedKeys.addAndGet(n[0]);
+          shedStreams.addAndGet(n[1]);
         } else {
           shard.tick();
         }

@@ -82,7 +82,7 @@ final class WindowShard {
     this.store = new StreamStore(cfg.recentMaxKeys(), cfg.recentTtlNanos());
     this.counters = new ShardCounters(metrics);
     this.output = new ShardOutput(out);
-    this.held = new HeldSpans(cfg.maxHeldSpans(), store, counters, output, metrics);
+    this.held = new HeldSpans(cfg.maxHeldSpans(), store, counters, output, metrics, observer);
     this.lifecycle = new Lifecycle(cfg, rec, store, counters, output, held, metrics, listener, observer, System.nanoTime() ^ index);
   }
 
@@ -244,8 +244,8 @@ final class WindowShard {
         return null;
       }
       counters.passedSpan(events);
-      held.arrived(hi, lo, spanId, 0);
       observer.passed(s, LATE);
+      held.arrived(hi, lo, spanId, 0);
       return s.toBuilder().addAttributes(Attributes.of("llm_stream.late", true)).build();
     }
     if (st == null) {
@@ -264,7 +264,9 @@ final class WindowShard {
         metrics.dropped(Unit.SPAN_EVENT, Reasons.TRUNCATED, events);
       }
     } else {
-      observer.chunk(s, InputShape.CHUNK_SPANS, rule, hi, lo, streamId, resource);
+      if (observer != WindowObserver.NOOP) {
+        observer.chunk(s, InputShape.CHUNK_SPANS, rec.chunkSpanRule(s), hi, lo, streamId, resource);
+      }
       if (scan.cumulative() > st.maxCumulative) {
         st.maxCumulative = scan.cumulative();
       }
@@ -454,6 +456,23 @@ final class WindowShard {
   void tick() {
     lifecycle.tick(clock.nanos());
     finish();
+  }
+
+  /**
+   * Memory limiter (limiter.MemoryLimiter) over its hard limit: forgets {@code fraction} of the
+   * recently-closed keys (oldest first) and closes {@code fraction} of the open streams (least
+   * recently active first, as evicted). Returns {keys forgotten, streams closed}.
+   */
+  long[] shed(double fraction) {
+    long now = clock.nanos();
+    long keys = store.forgetOldest((long) Math.ceil(store.recentlyClosed() * fraction));
+    long streams = (long) Math.ceil(store.size() * fraction);
+    long closed = 0;
+    for (StreamState s; closed < streams && (s = store.leastRecent()) != null; closed++) {
+      lifecycle.close(s, EndReason.EVICTED, now);
+    }
+    finish();
+    return new long[] {keys, closed};
   }
 
   /** Nanoseconds until the next deadline (grace, idle, max age), capped by the tick. */

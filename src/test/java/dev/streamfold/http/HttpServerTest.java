@@ -49,7 +49,7 @@ class HttpServerTest {
   @BeforeEach
   void start() throws IOException {
     HttpOptions o = new HttpOptions("test", 1, 16, 8, Duration.ofSeconds(5), Duration.ofSeconds(5),
-        Duration.ofSeconds(1), 1024, 64, budget);
+        Duration.ofSeconds(1), 1024, 64, budget, false);
     server = new HttpServer(o, echo, null, false);
     server.start(new InetSocketAddress("127.0.0.1", 0));
   }

@@ -56,6 +56,15 @@ class ExportHandlerTest {
   }
 
   @Test
+  void aRefusalWithItsOwnReasonIsCountedUnderIt() {
+    ingress.answer.set(IngestResult.refused(Duration.ofSeconds(1), "memory limit reached", Reasons.MEMORY_LIMIT));
+    ExportHandler.Reply reply = handler.traces(OtlpGrpcReceiverTest.validRequest(4));
+    assertThat(reply.outcome()).isEqualTo(ExportHandler.Outcome.RETRY);
+    assertThat(metrics.refused(Signal.TRACES, Reasons.MEMORY_LIMIT)).isEqualTo(4);
+    assertThat(metrics.refused(Signal.TRACES, Reasons.BACKPRESSURE)).isZero();
+  }
+
+  @Test
   void aRequestWithNothingValidNeverReachesTheIngress() {
     ExportTraceServiceRequest r = OtlpGrpcReceiverTest.validRequest(1);
     r = r.toBuilder().setResourceSpans(0, r.getResourceSpans(0).toBuilder()

@@ -1,0 +1,72 @@
+package dev.streamfold.limiter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.streamfold.config.ConfigLoader;
+import dev.streamfold.config.StreamfoldConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HeapBudgetTest {
+  static final long MIB = 1024 * 1024;
+
+  @Test
+  void boundsFollowTheHeapAndStayInsideHalfOfIt() {
+    long heap = 128 * MIB;
+    assertThat(HeapBudget.windowBudgetMib(heap)).isEqualTo(25);
+    assertThat(HeapBudget.maxOpenStreams(heap)).isEqualTo(26_214);
+    assertThat(HeapBudget.maxPendingItems(heap)).isEqualTo(13_107);
+    assertThat(HeapBudget.queueCapacityItems(heap)).isEqualTo(19_660);
+    assertThat(HeapBudget.recentlyClosedKeys(heap)).isEqualTo(8_738);
+    StreamfoldConfig cfg = derived(heap);
+    assertThat(HeapBudget.warnings(cfg, heap)).isEmpty();
+    // twice the heap, twice the bounds
+    assertThat(HeapBudget.maxPendingItems(2 * heap)).isEqualTo(26_214);
+  }
+
+  @Test
+  void largeHeapsReachTheOldFixedDefaults() {
+    long heap = 16 * 1024 * MIB;
+    assertThat(HeapBudget.windowBudgetMib(heap)).isEqualTo(256);
+    assertThat(HeapBudget.maxOpenStreams(heap)).isEqualTo(100_000);
+    assertThat(HeapBudget.maxPendingItems(heap)).isEqualTo(500_000);
+    assertThat(HeapBudget.queueCapacityItems(heap)).isEqualTo(200_000);
+  }
+
+  @Test
+  void theOldFixedDefaultsCannotFitASmallHeapAndTheWarningNamesTheKeys() {
+    StreamfoldConfig cfg = new StreamfoldConfig();
+    cfg.window.memoryBudgetMib = 256;
+    cfg.window.maxOpenStreams = 100_000;
+    cfg.window.maxPendingItems = 500_000;
+    cfg.exporter.queue.capacityItems = 200_000;
+    assertThat(HeapBudget.warnings(cfg, 256 * MIB))
+        .singleElement()
+        .asString()
+        .contains("window.memory_budget_mib", "window.max_pending_items", "exporter.queue.capacity_items", "256 MiB max heap");
+  }
+
+  @Test
+  void anExplicitValueWinsOverTheDerivedDefault(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("c.yaml");
+    Files.writeString(f, "window:\n  max_open_streams: 1234\n  max_pending_items: 777\n");
+    StreamfoldConfig cfg = new ConfigLoader().load(f);
+    assertThat(cfg.window.maxOpenStreams).isEqualTo(1234);
+    assertThat(cfg.window.maxPendingItems).isEqualTo(777);
+    // unset: derived from this JVM's heap
+    assertThat(cfg.window.memoryBudgetMib).isEqualTo(HeapBudget.windowBudgetMib(HeapBudget.maxHeap()));
+    assertThat(cfg.exporter.queue.capacityItems).isEqualTo(HeapBudget.queueCapacityItems(HeapBudget.maxHeap()));
+  }
+
+  private static StreamfoldConfig derived(long heap) {
+    StreamfoldConfig cfg = new StreamfoldConfig();
+    cfg.window.memoryBudgetMib = HeapBudget.windowBudgetMib(heap);
+    cfg.window.maxOpenStreams = HeapBudget.maxOpenStreams(heap);
+    cfg.window.recentlyClosed.maxKeys = HeapBudget.recentlyClosedKeys(heap);
+    cfg.window.maxPendingItems = HeapBudget.maxPendingItems(heap);
+    cfg.exporter.queue.capacityItems = HeapBudget.queueCapacityItems(heap);
+    return cfg;
+  }
+}
