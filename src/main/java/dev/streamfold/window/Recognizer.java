@@ -95,19 +95,6 @@ final class Recognizer {
   boolean isClientSpan(Span s) {
     AnyValue op = Attributes.find(s.getAttributesList(), "gen_ai.operation.name");
     return op != null && clientSpanOperations.contains(Attributes.string(op));
-<<<<<<< HEAD
-  }
-
-  /** Whether a span is a chunk span: {@code llm_stream.is_chunk} (read by the caller) or a chunk-span rule. */
-  boolean isChunkSpan(Span s, boolean isChunkAttribute) {
-    return chunkSpanRule(s, isChunkAttribute) != null;
-  }
-
-  /** The label of the rule that makes a span a chunk span, or null. */
-  String chunkSpanRule(Span s, boolean isChunkAttribute) {
-    return isChunkAttribute ? IS_CHUNK_RULE : first(chunkSpans, s.getName(), "", s.getAttributesList());
-=======
->>>>>>> main
   }
 
   boolean isChunkEvent(Span.Event e) {

@@ -125,7 +125,7 @@ final class WindowShard {
               pass = new ChunkPass(new boolean[total], new Span[total]);
             }
             pass.isChunk[i] = true;
-            pass.out[i] = onChunkSpan(s, rs.getResource(), scan, kind, streamId, now, rec.chunkSpanRule(s, scan.isChunk()));
+            pass.out[i] = onChunkSpan(s, rs.getResource(), scan, kind, streamId, now);
           }
           i++;
         }
@@ -228,7 +228,7 @@ final class WindowShard {
     return store.get(hi, lo, parent) != null || held.known(hi, lo, parent) || ids.contains(parent);
   }
 
-  private Span onChunkSpan(Span s, Resource resource, ChunkScan scan, byte kind, long streamId, long now, String rule) {
+  private Span onChunkSpan(Span s, Resource resource, ChunkScan scan, byte kind, long streamId, long now) {
     long hi = Ids.traceHi(s.getTraceId());
     long lo = Ids.traceLo(s.getTraceId());
     long spanId = Ids.spanId(s.getSpanId());
