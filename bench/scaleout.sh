@@ -10,7 +10,7 @@
 #   capacity one instance: heap after full GC and RSS with 10k, 100k, 1M open streams (chunks,
 #            no stream span, idle_timeout 1h), then with 1000 streams x 10, 100, 1000 chunks.
 #
-# Usage: bench/scaleout.sh       (about 6-9 minutes)
+# Usage: bench/scaleout.sh       (about 7-10 minutes on an idle 2-core machine)
 # Env (defaults in brackets):
 #   RATE [300]  open-loop streams/s offered in the scale runs (x ~51 spans per stream)
 #   DURATION [15]  WARMUP [5]  seconds per measured / warm-up run
@@ -41,6 +41,7 @@ CLK_TCK=$(getconf CLK_TCK)
 SINK_PORT=$BASE_PORT
 SINK_HTTP=$((BASE_PORT + 1))
 mkdir -p "$OUT"
+rm -f "$OUT/loadgen-all.log"
 
 for p in $(seq "$BASE_PORT" $((BASE_PORT + 60))); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
@@ -103,9 +104,11 @@ start_instance() { # k java_opts extra --set args...
   wait_port "${IPID[$k]}" "$(grpc_port "$k")" 60 && wait_port "${IPID[$k]}" "$(prom_port "$k")" 10 ||
     { log "instance $k did not start:"; tail -5 "$OUT/instance-$k.log" >&2; exit 1; }
 }
-loadgen() { # args... -> the final JSON line
-  java $LOGCFG -Xms256m -Xmx1g -cp "$JAR" dev.streamfold.loadgen.LoadGenerator "$@" >"$OUT/loadgen.last.log" 2>&1 || true
-  tail -1 "$OUT/loadgen.last.log"
+LGLOG=$OUT/loadgen.log
+loadgen() { # args... -> the final JSON line; the whole output in $LGLOG, appended to $OUT/loadgen-all.log
+  java $LOGCFG -Xms256m -Xmx1g -cp "$JAR" dev.streamfold.loadgen.LoadGenerator "$@" >"$LGLOG" 2>&1 || true
+  { echo "== loadgen $*"; cat "$LGLOG"; } >>"$OUT/loadgen-all.log"
+  tail -1 "$LGLOG"
 }
 endpoints() { local k list=""; for k in $(seq 1 "$1"); do list+="${list:+,}127.0.0.1:$(grpc_port "$k")"; done; echo "$list"; }
 
@@ -169,17 +172,17 @@ fi
 ADD_ROWS=()
 ADD_LINE="not run"
 if wants add; then
-  for k in 1 2 3 4; do start_instance "$k" "$INSTANCE_JAVA_OPTS" --set window.idle_timeout=4s; done
+  for k in 1 2 3 4; do start_instance "$k" "$INSTANCE_JAVA_OPTS" --set window.idle_timeout=10s; done
   sink reset >/dev/null
-  log "add: 3 instances, the 4th added at 8s of a 16s run (idle_timeout 4s)"
-  j=$(loadgen --endpoints "$(endpoints 3)" --add-endpoint-at "8s=127.0.0.1:$(grpc_port 4)" --streams-per-second "$RATE" \
-    --duration 16 --chunks-per-stream "$CHUNKS" --seed 9)
-  sleep 8 # idle_timeout + finalize_grace + export
+  log "add: 3 instances, the 4th added at 10s of a 20s run (idle_timeout 10s)"
+  j=$(loadgen --endpoints "$(endpoints 3)" --add-endpoint-at "10s=127.0.0.1:$(grpc_port 4)" --streams-per-second "$RATE" \
+    --duration 20 --chunks-per-stream "$CHUNKS" --seed 9)
+  sleep 14 # idle_timeout + finalize_grace + export
   for k in 1 2 3 4; do
     ADD_ROWS+=("| $k | $(metric "$k" streamfold_received_total 'unit="span"') | $(metric "$k" llm_stream_closed_total 'end_reason="stream_end"') | $(metric "$k" llm_stream_closed_total 'end_reason="idle_timeout"') | $(metric "$k" streamfold_generated_spans_total) | $(metric "$k" streamfold_late_chunks_total) |")
   done
   s=$(sink stats)
-  ADD_LINE="$(jget "$j" streams_ok) streams sent, $(jget "$s" spans) spans at the sink ($(jget "$s" condensed_spans) with derived attributes); $(grep -h 'ring now\|routed to' "$OUT/loadgen.last.log" | tr '\n' ';')"
+  ADD_LINE="$(jget "$j" streams_ok) streams sent, $(jget "$s" spans) spans at the sink ($(jget "$s" condensed_spans) with derived attributes); $(grep -h 'ring now\|routed to' "$LGLOG" | tr '\n' ';')"
   log "add: $ADD_LINE"
   for k in 1 2 3 4; do stop_pid "${IPID[$k]}"; done
 fi
@@ -191,7 +194,7 @@ capacity_point() { # label streams_to_add chunks seed -> appends a row (cumulati
   local before=$1 add=$2 chunks=$3 seed=$4 p=${IPID[1]} j t0 t1
   t0=$(cpu_s "$p")
   j=$(loadgen --endpoint "127.0.0.1:$(grpc_port 1)" --shape A --no-stream-span --streams "$add" --chunks-per-stream "$chunks" \
-    --jitter 0 --in-flight 4 --concurrent-streams 1000 --seed "$seed")
+    --jitter 0 --in-flight 8 --spans-per-request 2000 --concurrent-streams 1000 --seed "$seed")
   sleep 2
   t1=$(cpu_s "$p")
   local active h
@@ -202,7 +205,7 @@ capacity_point() { # label streams_to_add chunks seed -> appends a row (cumulati
 }
 capacity_instance() {
   start_instance 1 "$CAPACITY_JAVA_OPTS" --set window.idle_timeout=1h --set window.max_stream_age=2h \
-    --set window.max_open_streams=3000000 --set window.memory_budget_mib=16384 --set receivers.otlp.max_pending_items=2000000
+    --set window.max_open_streams=3000000 --set window.memory_budget_mib=16384 --set window.max_pending_items=2000000
   sleep 2
   HEAP0=$(heap_kb "${IPID[1]}")
 }
@@ -241,7 +244,7 @@ fi
     echo
   fi
   if wants add; then
-    echo "Add: 3 instances, a 4th added to the ring at 8 s of 16 s, idle_timeout 4s: $ADD_LINE"
+    echo "Add: 3 instances, a 4th added to the ring at 10 s of 20 s, idle_timeout 10s: $ADD_LINE"
     echo
     echo "| instance | spans in | closed stream_end | closed idle_timeout | generated spans | late chunks |"
     echo "|---:|---:|---:|---:|---:|---:|"
@@ -251,7 +254,7 @@ fi
   if wants capacity; then
     echo "Capacity: one instance ($CAPACITY_JAVA_OPTS, idle_timeout 1h), streams without stream span; heap = used after a full GC minus the empty instance's (${HEAP0:-?} KiB)."
     echo
-    echo "| open streams | chunks/stream | llm_stream_active | heap MiB | heap B per stream | VmRSS MiB | CPU s to ingest | chunk spans ok | refused/failed req |"
+    echo "| open streams | chunks/stream | llm_stream_active | heap MiB | heap B per stream | VmRSS MiB | CPU s to ingest (this step) | chunk spans ok (this step) | refused/failed req |"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${CAP_ROWS[@]}"
   fi

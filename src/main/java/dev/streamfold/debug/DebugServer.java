@@ -1,76 +1,79 @@
 package dev.streamfold.debug;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.streamfold.http.Exchange;
+import dev.streamfold.http.HttpOptions;
+import dev.streamfold.http.HttpServer;
+import dev.streamfold.http.Refusal;
+import dev.streamfold.http.Request;
+import dev.streamfold.http.RequestHandler;
+import dev.streamfold.http.Response;
 import dev.streamfold.pipeline.Component;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Hosts the {@link DebugPage} on {@code service.debug.endpoint} (host:port; port 0 = ephemeral,
- * see {@link #port()}) with the JDK HTTP server on one thread: a debug page has one reader.
+ * see {@link #port()}) with the event-driven {@link HttpServer} on its own event loop, like the
+ * metrics endpoint: a page render (bounded by the page's own bounds) never touches the receivers.
  */
 public final class DebugServer implements Component {
-  private final String host;
-  private final int requestedPort;
+  private final InetSocketAddress address;
   private final DebugPage page;
-  private HttpServer server;
-  private ExecutorService executor;
+  private volatile HttpServer server;
 
   public DebugServer(String endpoint, DebugPage page) {
     int i = endpoint.lastIndexOf(':');
     String h = endpoint.substring(0, i);
-    this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-    this.requestedPort = Integer.parseInt(endpoint.substring(i + 1));
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    this.address = new InetSocketAddress(h, Integer.parseInt(endpoint.substring(i + 1)));
     this.page = page;
   }
 
   @Override
   public synchronized void start() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(host, requestedPort), 8);
-    executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "streamfold-debug-http");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    server.start();
+    if (server != null) {
+      return;
+    }
+    HttpServer s = new HttpServer(HttpOptions.probes("debug-http"), new Handler(), null, false);
+    s.start(address);
+    server = s;
   }
 
   /** The bound port; -1 before start. */
-  public synchronized int port() {
-    return server == null ? -1 : server.getAddress().getPort();
+  public int port() {
+    HttpServer s = server;
+    return s == null ? -1 : s.port();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try {
-      DebugPage.Response r = page.handle(ex.getRequestMethod(), ex.getRequestURI().getPath());
-      ex.getResponseHeaders().set("Content-Type", r.contentType());
-      ex.getResponseHeaders().set("Cache-Control", "no-store");
-      if (ex.getRequestMethod().equals("HEAD")) {
-        ex.sendResponseHeaders(r.status(), -1);
-        return;
-      }
-      ex.sendResponseHeaders(r.status(), r.body().length);
-      try (OutputStream os = ex.getResponseBody()) {
-        os.write(r.body());
-      }
-    } finally {
-      ex.close();
+  private final class Handler implements RequestHandler {
+    @Override
+    public Response onHead(Request req) {
+      DebugPage.Response r = page.handle(req.method(), req.path());
+      Response out = new Response(r.status(), r.contentType(), r.body()).header("Cache-Control", "no-store");
+      return r.status() == 405 ? out.header("Allow", "GET, HEAD") : out;
+    }
+
+    @Override
+    public void onRequest(Request req, Exchange exchange) {
+      // onHead answers every request
+      exchange.respond(Response.empty(500));
+    }
+
+    @Override
+    public Response refused(Request req, Refusal why) {
+      return Response.empty(why == Refusal.TOO_LARGE ? 413 : 503).header("Retry-After", "1");
     }
   }
 
   @Override
   public synchronized void shutdown(Duration timeout) {
-    if (server != null) {
-      server.stop(0);
-      executor.shutdownNow();
+    HttpServer s = server;
+    if (s != null) {
       server = null;
+      s.close();
     }
   }
 }

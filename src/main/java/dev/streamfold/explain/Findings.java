@@ -63,13 +63,18 @@ final class Findings {
     Map<String, List<Span>> siblings = new LinkedHashMap<>();
     Map<String, String> spanNames = new LinkedHashMap<>();
     Map<String, Integer> noData = new LinkedHashMap<>();
+    Map<String, String> condensedAlready = new LinkedHashMap<>();
 
     for (InputRequest r : requests) {
       if (r.message() instanceof ExportTraceServiceRequest t) {
         for (ResourceSpans rs : t.getResourceSpansList()) {
           for (ScopeSpans ss : rs.getScopeSpansList()) {
             for (Span s : ss.getSpansList()) {
-              spanNames.put(StreamRef.hex(s.getTraceId()) + "/" + StreamRef.hex(s.getSpanId()), s.getName());
+              String key = StreamRef.hex(s.getTraceId()) + "/" + StreamRef.hex(s.getSpanId());
+              spanNames.put(key, s.getName());
+              if (Attributes.has(s.getAttributesList(), "llm_stream.input_shape")) {
+                condensedAlready.put(key, s.getName());
+              }
               span(s, obs, byRef, cfg, out, events, siblings, noData);
             }
           }
@@ -121,8 +126,17 @@ final class Findings {
               + " they pass through unchanged. The producer must emit them inside the stream span's context (the span that is"
               + " active while the response streams)."));
     }
+    if (!condensedAlready.isEmpty()) {
+      String[] first = condensedAlready.keySet().iterator().next().split("/");
+      out.add(new Finding("problem", "already_condensed", first[0], first[1],
+          condensedAlready.size() + " spans already carry streamfold's llm_stream.* attributes (e.g. `"
+              + condensedAlready.values().iterator().next() + "`): this recording is streamfold's output, not what the app sends."
+              + " Record the app's telemetry before streamfold, e.g. with a Collector's file exporter (see the README)."));
+    }
     for (StreamReport s : streams) {
-      stream(s, cfg, out);
+      if (!condensedAlready.containsKey(s.traceId() + "/" + s.streamId())) {
+        stream(s, cfg, out);
+      }
     }
     out.sort(Comparator.comparingInt(f -> rank(f.level())));
     return out;

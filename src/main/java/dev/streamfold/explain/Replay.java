@@ -4,6 +4,7 @@ import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.pipeline.Admission;
 import dev.streamfold.pipeline.Downstream;
+import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.telemetry.WindowMetrics;
 import dev.streamfold.time.ManualClock;
 import dev.streamfold.window.StreamWindow;
@@ -49,10 +50,13 @@ final class Replay {
           }
           previous = r.arrivedUnixMs();
         }
-        switch (r.signal()) {
+        IngestResult result = switch (r.signal()) {
           case TRACES -> window.traces((ExportTraceServiceRequest) r.message());
           case LOGS -> window.logs((ExportLogsServiceRequest) r.message());
-          case METRICS -> { } // metrics pass the window unchanged: counted by the report
+          case METRICS -> IngestResult.OK; // metrics pass the window unchanged: counted by the report
+        };
+        if (!result.accepted()) {
+          throw new IllegalStateException(r.where() + ": the window refused the request: " + result.message());
         }
         sync(window);
       }

@@ -10,6 +10,8 @@ import java.util.Map;
 public final class TextRenderer {
   /** Findings are wrapped at this many characters (YAML lines are left as they are). */
   static final int WIDTH = 96;
+  /** Findings of one code printed before the rest are summarized in one line. */
+  static final int MAX_PER_CODE = 5;
   private TextRenderer() {}
 
   public static String render(Report r) {
@@ -35,12 +37,22 @@ public final class TextRenderer {
       b.append("findings: none\n");
     } else {
       b.append("findings:\n");
+      Map<String, Integer> shown = new java.util.LinkedHashMap<>();
       for (Finding f : r.findings()) {
+        int n = shown.merge(f.code(), 1, Integer::sum);
+        if (n > MAX_PER_CODE) {
+          continue;
+        }
         b.append("  ").append(f.level()).append(' ').append(f.code());
         if (!f.traceId().isEmpty()) {
           b.append(" (trace ").append(f.traceId()).append(f.spanId().isEmpty() ? "" : " span " + f.spanId()).append(')');
         }
         b.append('\n').append(indent(wrap(f.message(), WIDTH), "    ")).append('\n');
+      }
+      for (Map.Entry<String, Integer> e : shown.entrySet()) {
+        if (e.getValue() > MAX_PER_CODE) {
+          b.append("  ... and ").append(e.getValue() - MAX_PER_CODE).append(" more ").append(e.getKey()).append(" findings (all in --json)\n");
+        }
       }
     }
     b.append("\nstreamfold would emit ").append(t.outSpans()).append(" spans (").append(t.condensed()).append(" condensed, ")

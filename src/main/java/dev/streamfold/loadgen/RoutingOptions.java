@@ -16,7 +16,7 @@ final class RoutingOptions {
   private RoutingOptions() {}
 
   static final String USAGE = String.join("\n",
-      "  --endpoint HOST:PORT        repeatable: several endpoints spread requests by trace id on a",
+      "                              repeatable: several endpoints spread requests by trace id on a",
       "                              consistent-hash ring like the Collector's loadbalancing exporter",
       "  --endpoints A,B,...         the same as a comma-separated list",
       "  --add-endpoint-at T=HOST:PORT  add an endpoint to the ring T after the start (T: 10s, 500ms,",

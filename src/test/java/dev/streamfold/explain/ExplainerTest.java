@@ -210,6 +210,18 @@ class ExplainerTest {
   }
 
   @Test
+  void streamfoldsOwnOutputIsRecognizedAsTheWrongThingToRecord() throws IOException {
+    ByteString t = trace(7);
+    Path f = recording("output.jsonl", traces(span(t, id(70), null, "chat gpt-4o", 0, 500)
+        .addAttributes(kv("llm_stream.input_shape", "chunk_logs")).addAttributes(kv("llm_stream.ttft_ms", 120.0))
+        .addAttributes(kv("gen_ai.response.time_to_first_chunk", 0.12)).build()));
+    Report r = explain(defaults, f);
+    assertThat(only(r, "already_condensed").message()).startsWith("1 spans already carry streamfold's llm_stream.* attributes")
+        .contains("this recording is streamfold's output");
+    assertThat(r.findings()).extracting(Finding::code).containsExactly("already_condensed");
+  }
+
+  @Test
   void commandExitsZeroWithTextOrJsonAndNonZeroNamingTheBadLine() throws IOException {
     ByteString t = trace(6);
     Path good = recording("good.jsonl", traces(chunk(t, id(60), 61, 0, 10, 100), span(t, id(60), null, "respond", 0, 200).build()));

@@ -80,8 +80,13 @@ public class StreamWindowBenchmark {
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     cfg.recentlyClosed.ttl = Duration.ofSeconds(1);
     cfg.maxPendingItems = 1_000_000_000L;
-    window = new StreamWindow(cfg, new DiscardingDownstream(), dev.streamfold.pipeline.Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM);
+    window = new StreamWindow(cfg, new DiscardingDownstream(), dev.streamfold.pipeline.Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM, observer(cfg));
     window.start();
+  }
+
+  /** What observes the window (subclasses measure an observer's cost against this NOOP). */
+  protected WindowObserver observer(WindowConfig cfg) {
+    return WindowObserver.NOOP;
   }
 
   @TearDown
