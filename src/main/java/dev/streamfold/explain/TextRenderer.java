@@ -77,7 +77,7 @@ public final class TextRenderer {
     return switch (i.what()) {
       case CHUNK -> "chunk of " + s + " by " + i.detail();
       case STREAM_SPAN -> "stream span of " + s;
-      case CANDIDATE -> "held as stream candidate " + s + " (announces a stream)";
+      case CANDIDATE -> "held as stream candidate " + s + " (a GenAI client span, or it announces a stream)";
       case MARKER -> "first-chunk marker of " + s + " by " + i.detail();
       case REPARENTED -> "passed, re-parented to the stream span of " + s + " (its parent was a chunk span)";
       case EVENT_KEPT -> "kept on its span";
@@ -93,8 +93,7 @@ public final class TextRenderer {
     if (!s.service().isEmpty()) {
       b.append(", service ").append(s.service());
     }
-    b.append(": ").append(s.shape().isEmpty() ? "no chunks" : s.shape()).append(", ").append(s.chunks())
-        .append(s.chunks() == 1 ? " chunk" : " chunks");
+    b.append(": ").append(s.shape().isEmpty() ? "no chunks" : s.shape() + ", " + s.chunks() + (s.chunks() == 1 ? " chunk" : " chunks"));
     switch (s.outcome()) {
       case "condensed" -> b.append(" -> `").append(s.emittedName()).append("` condensed, closed ").append(s.endReason());
       case "incomplete" -> b.append(" -> `").append(s.emittedName()).append("` ").append(s.emittedSpanId()).append(", closed ").append(s.endReason());

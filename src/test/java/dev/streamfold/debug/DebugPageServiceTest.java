@@ -95,15 +95,18 @@ class DebugPageServiceTest {
     assertThat(html).contains("<td>chat-app</td><td></td><td>chunk_spans</td><td class=\"n\">1</td><td class=\"n\">2</td>")
         .contains("<td>respond</td><td>chat-app</td><td>gpt-4o</td><td>chunk_spans</td><td>stream_end</td><td>true</td>")
         .contains("chunk_spans[0] name_regex=^.+::chunk_[0-9]+$</td><td class=\"n\">3</td>")
-        .contains("no_stream_data").contains("span `chat claude` (gen_ai.operation.name=chat)")
+        .contains("no_stream_data").contains("span `chat claude` (gen_ai.operation.name=chat), held as a candidate")
         .contains("unmatched_chunk_logs").contains("log records named `gen_ai.choice`")
         .doesNotContain("SECRET PROMPT").doesNotContain("<script");
 
     JsonObject json = JsonParser.parseString(get(DebugPage.JSON_PATH).body()).getAsJsonObject();
     assertThat(json.get("windowOpenStreams").getAsLong()).isEqualTo(1);
     JsonArray recent = json.getAsJsonArray("recent");
-    assertThat(recent).hasSize(1);
-    JsonObject closed = recent.get(0).getAsJsonObject();
+    // the model call was held as a candidate for the grace and closed with nothing: listed too
+    assertThat(recent).hasSize(2);
+    assertThat(recent.get(0).getAsJsonObject().get("name").getAsString()).isEqualTo("chat claude");
+    assertThat(recent.get(0).getAsJsonObject().get("shape").getAsString()).isEqualTo("none");
+    JsonObject closed = recent.get(1).getAsJsonObject();
     assertThat(closed.get("traceId").getAsString()).isEqualTo(dev.streamfold.testing.Otlp.hex(t2));
     assertThat(closed.getAsJsonObject("figures").get("ttft_ms").getAsDouble()).isEqualTo(100.0);
     assertThat(json.getAsJsonArray("findings")).anySatisfy(f -> {

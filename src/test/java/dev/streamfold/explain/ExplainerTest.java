@@ -104,15 +104,19 @@ class ExplainerTest {
   void aModelCallWithoutChunksSaysNothingCanBeDerivedAndWhatToSend() {
     // OpenLLMetry JS 0.27 streaming: a chat span with usage, no per-chunk data, no stream flag
     Report r = Explainer.explain(defaults, "test", List.of(fixture("openllmetry-js-openai.json")));
-    // a GenAI client span is held as a candidate for the grace (SPEC rev 2) and goes out unchanged
-    assertThat(streams(r)).allSatisfy(s -> assertThat(s.outcome()).isEqualTo("unchanged"));
+    // a GenAI client span is held for the grace in case chunk logs follow; none do
+    assertThat(streams(r)).singleElement().satisfies(s -> {
+      assertThat(s.outcome()).isEqualTo("unchanged");
+      assertThat(s.figures()).isEmpty();
+    });
     Finding f = only(r, "no_stream_data");
     assertThat(f.level()).isEqualTo("problem");
     assertThat(f.message()).startsWith("span `chat gpt-4o-mini` has gen_ai.operation.name=chat but no chunk spans, chunk events or chunk log records")
         .contains("nothing to derive").contains("gen_ai.content.completion.chunk").contains("llm_stream.is_chunk=true")
-        .contains("gen_ai.response.time_to_first_chunk");
+        .contains("gen_ai.response.time_to_first_chunk").contains("held for finalize_grace (2s) as a stream candidate, nothing arrived");
     assertThat(items(r)).filteredOn(i -> i.name().equals("chat gpt-4o-mini")).singleElement()
         .satisfies(i -> assertThat(i.what()).isEqualTo(What.CANDIDATE));
+    assertThat(r.totals().outSpans()).isEqualTo(2);
     // the application span is not a model call: no finding about it
     assertThat(r.findings()).hasSize(1);
   }
