@@ -214,11 +214,13 @@ public final class DebugState implements WindowObserver {
       if (model.isEmpty() && o != null) {
         model = o.model;
       }
-      closedTotal++;
-      recent.addFirst(new ClosedView(clock.epochMillis(), trace, hex(emitted.getSpanId().toByteArray()), emitted.getName(), service, model,
-          d == null ? "none" : d.inputShape().label(), reason.label(), d != null && d.complete(), figures));
-      while (recent.size() > cfg.recentStreams) {
-        recent.removeLast();
+      if (d != null) { // d == null: a held candidate that got no chunks left unchanged, not a stream
+        closedTotal++;
+        recent.addFirst(new ClosedView(clock.epochMillis(), trace, hex(emitted.getSpanId().toByteArray()), emitted.getName(), service, model,
+            d.inputShape().label(), reason.label(), d.complete(), figures));
+        while (recent.size() > cfg.recentStreams) {
+          recent.removeLast();
+        }
       }
       if (d == null && Heuristics.isModelCall(emitted)) {
         findLocked("no_stream_data", "span `" + emitted.getName() + "` (" + Heuristics.modelCallSignals(emitted) + "), held as a candidate", trace,
