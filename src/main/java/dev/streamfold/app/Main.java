@@ -179,16 +179,29 @@ public final class Main {
       return 1;
     }
     log.info(
-        "streamfold {} ready in {} ms: otlp grpc {} http {}, metrics {}, health {}, exporter {}",
+        "streamfold {} ready in {} ms: otlp grpc {} http {}, metrics {}, health {}, exporters {}",
         BuildInfo.current(),
         (System.nanoTime() - t0) / 1_000_000,
         cfg.receivers.otlp.grpc.enabled ? cfg.receivers.otlp.grpc.endpoint : "off",
         cfg.receivers.otlp.http.enabled ? cfg.receivers.otlp.http.endpoint : "off",
         cfg.telemetry.prometheus.enabled ? cfg.telemetry.prometheus.endpoint : "off",
         cfg.service.health.enabled ? cfg.service.health.endpoint : "off",
-        cfg.exporter.type.equals("file") ? "file " + cfg.exporter.file.path : cfg.exporter.type + " " + cfg.exporter.otlp.endpoint);
+        exportersLine(cfg));
     Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
     service.awaitStopped();
     return fatal.exitCode();
+  }
+
+  /** Where output goes, one entry per exporter: {@code otlp/tempo tempo:4317, file ./out.jsonl}. */
+  private static String exportersLine(StreamfoldConfig cfg) {
+    StringBuilder b = new StringBuilder();
+    for (var e : cfg.exportersByName().entrySet()) {
+      if (b.length() > 0) {
+        b.append(", ");
+      }
+      var x = e.getValue();
+      b.append(e.getKey()).append(' ').append(x.type.equals("file") ? x.file.path : x.otlp.endpoint);
+    }
+    return b.toString();
   }
 }

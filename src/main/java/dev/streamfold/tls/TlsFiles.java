@@ -62,7 +62,7 @@ public final class TlsFiles {
     throw new GeneralSecurityException("no X509 trust manager available");
   }
 
-  /** {@link #check} for every TLS section that is in use: both receivers and an OTLP exporter. */
+  /** {@link #check} for every TLS section that is in use: both receivers and every OTLP exporter. */
   public static void checkAll(dev.streamfold.config.StreamfoldConfig cfg) throws ConfigException {
     var otlp = cfg.receivers.otlp;
     if (otlp.grpc.enabled) {
@@ -71,8 +71,16 @@ public final class TlsFiles {
     if (otlp.http.enabled) {
       check(otlp.http.tls, "receivers.otlp.http.tls");
     }
-    if (cfg.exporter.isOtlp()) {
-      check(cfg.exporter.otlp.tls, "exporter.otlp.tls");
+    if (cfg.exporters == null || cfg.exporters.isEmpty()) {
+      if (cfg.exporter.isOtlp()) {
+        check(cfg.exporter.otlp.tls, "exporter.otlp.tls");
+      }
+      return;
+    }
+    for (var e : cfg.exportersByName().entrySet()) {
+      if (e.getValue().isOtlp()) {
+        check(e.getValue().otlp.tls, "exporters." + e.getKey() + ".otlp.tls");
+      }
     }
   }
 

@@ -113,6 +113,22 @@ class PemTest {
   }
 
   @Test
+  void validateChecksTheTlsFilesOfEveryNamedExporter() throws Exception {
+    dev.streamfold.config.StreamfoldConfig all = new dev.streamfold.config.StreamfoldConfig();
+    all.receivers.otlp.grpc.enabled = false;
+    all.receivers.otlp.http.enabled = false;
+    dev.streamfold.config.ExporterConfig file = new dev.streamfold.config.ExporterConfig();
+    dev.streamfold.config.ExporterConfig tempo = new dev.streamfold.config.ExporterConfig();
+    tempo.otlp.endpoint = "127.0.0.1:4317";
+    tempo.otlp.tls.caFile = dir.resolve("ec-sec1.key").toString(); // a key where a CA should be
+    all.exporters.put("file", file);
+    all.exporters.put("otlp/tempo", tempo);
+    assertThatThrownBy(() -> TlsFiles.checkAll(all))
+        .hasMessageStartingWith("exporters.otlp/tempo.otlp.tls.ca_file: ")
+        .hasMessageContaining("no PEM certificate");
+  }
+
+  @Test
   void validateNamesTheKeyAndTheReason() throws Exception {
     Path cert = ssl.selfSigned("rsa-pkcs8.key", "mismatch");
     assertThatThrownBy(() -> TlsFiles.check(cfg(cert.getFileName().toString(), "ec-sec1.key"), "exporter.otlp.tls"))
