@@ -1,11 +1,9 @@
 package dev.streamfold.app;
 
-import dev.streamfold.http.Exchange;
 import dev.streamfold.http.HttpOptions;
 import dev.streamfold.http.HttpServer;
-import dev.streamfold.http.Refusal;
 import dev.streamfold.http.Request;
-import dev.streamfold.http.RequestHandler;
+import dev.streamfold.http.ProbeHandler;
 import dev.streamfold.http.Response;
 import dev.streamfold.pipeline.Component;
 import dev.streamfold.time.Clock;
@@ -65,7 +63,7 @@ final class HealthServer implements Component {
     return server.port();
   }
 
-  private final class Handler implements RequestHandler {
+  private final class Handler implements ProbeHandler {
     @Override
     public Response onHead(Request req) {
       if (!req.method().equals("GET") && !req.method().equals("HEAD")) {
@@ -85,16 +83,6 @@ final class HealthServer implements Component {
       }
     }
 
-    @Override
-    public void onRequest(Request req, Exchange exchange) {
-      // onHead answers every request
-      exchange.respond(Response.empty(500));
-    }
-
-    @Override
-    public Response refused(Request req, Refusal why) {
-      return Response.empty(why == Refusal.TOO_LARGE ? 413 : 503).header("Retry-After", "1");
-    }
   }
 
   private static Response status(boolean ok, String what) {

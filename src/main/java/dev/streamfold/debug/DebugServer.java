@@ -1,11 +1,9 @@
 package dev.streamfold.debug;
 
-import dev.streamfold.http.Exchange;
 import dev.streamfold.http.HttpOptions;
 import dev.streamfold.http.HttpServer;
-import dev.streamfold.http.Refusal;
 import dev.streamfold.http.Request;
-import dev.streamfold.http.RequestHandler;
+import dev.streamfold.http.ProbeHandler;
 import dev.streamfold.http.Response;
 import dev.streamfold.pipeline.Component;
 import java.io.IOException;
@@ -48,7 +46,7 @@ public final class DebugServer implements Component {
     return s == null ? -1 : s.port();
   }
 
-  private final class Handler implements RequestHandler {
+  private final class Handler implements ProbeHandler {
     @Override
     public Response onHead(Request req) {
       DebugPage.Response r = page.handle(req.method(), req.path());
@@ -56,16 +54,6 @@ public final class DebugServer implements Component {
       return r.status() == 405 ? out.header("Allow", "GET, HEAD") : out;
     }
 
-    @Override
-    public void onRequest(Request req, Exchange exchange) {
-      // onHead answers every request
-      exchange.respond(Response.empty(500));
-    }
-
-    @Override
-    public Response refused(Request req, Refusal why) {
-      return Response.empty(why == Refusal.TOO_LARGE ? 413 : 503).header("Retry-After", "1");
-    }
   }
 
   @Override

@@ -1,11 +1,9 @@
 package dev.streamfold.telemetry;
 
-import dev.streamfold.http.Exchange;
 import dev.streamfold.http.HttpOptions;
 import dev.streamfold.http.HttpServer;
-import dev.streamfold.http.Refusal;
 import dev.streamfold.http.Request;
-import dev.streamfold.http.RequestHandler;
+import dev.streamfold.http.ProbeHandler;
 import dev.streamfold.http.Response;
 import dev.streamfold.pipeline.Component;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
@@ -83,7 +81,7 @@ public final class MetricsServer implements Component {
     s.close();
   }
 
-  private final class Handler implements RequestHandler {
+  private final class Handler implements ProbeHandler {
     @Override
     public Response onHead(Request req) {
       String method = req.method();
@@ -96,16 +94,6 @@ public final class MetricsServer implements Component {
       return scrape(req);
     }
 
-    @Override
-    public void onRequest(Request req, Exchange exchange) {
-      // onHead answers every request
-      exchange.respond(Response.empty(500));
-    }
-
-    @Override
-    public Response refused(Request req, Refusal why) {
-      return Response.empty(why == Refusal.TOO_LARGE ? 413 : 503).header("Retry-After", "1");
-    }
   }
 
   private Response scrape(Request req) {
