@@ -45,6 +45,21 @@ public final class InMemoryMetrics implements PipelineMetrics {
     return s;
   }
 
+  /** Units a receiver accepted for {@code signal}. */
+  public long receivedCount(Signal signal, Unit unit) {
+    return get("received." + signal.label() + "." + unit.label());
+  }
+
+  /** Requests or items refused for {@code signal} with {@code reason}. */
+  public long refusedCount(Signal signal, String reason) {
+    return get("refused." + signal.label() + "." + reason);
+  }
+
+  /** Forgets every counter (gauges stay registered). */
+  public void clear() {
+    counts.clear();
+  }
+
   /** Current value of the gauge registered as {@code name} with {@code tags}; NaN if absent. */
   public double gaugeValue(String name, String... tags) {
     DoubleSupplier g = gauges.get(gaugeKey(name, tags));

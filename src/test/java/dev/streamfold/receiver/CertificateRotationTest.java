@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ReceiverConfig;
@@ -107,7 +108,7 @@ class CertificateRotationTest {
     ReceiverConfig cfg = OtlpGrpcReceiverTest.config();
     cfg.grpc.tls.certFile = dir.resolve("tls.crt").toString();
     cfg.grpc.tls.keyFile = dir.resolve("tls.key").toString();
-    OtlpGrpcReceiver r = new OtlpGrpcReceiver(cfg, new RecordingIngress(), new RecordingMetrics(), SdkFixtures.CLOCK);
+    OtlpGrpcReceiver r = new OtlpGrpcReceiver(cfg, new RecordingIngress(), new InMemoryMetrics(), SdkFixtures.CLOCK);
     r.start();
     Recording before = new Recording(TlsFiles.trustManager(dir.resolve("ca.pem").toString()));
     Recording after = new Recording(TlsFiles.trustManager(dir.resolve("ca.pem").toString()));

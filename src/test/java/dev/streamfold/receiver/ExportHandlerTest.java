@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class ExportHandlerTest {
   private final RecordingIngress ingress = new RecordingIngress();
-  private final RecordingMetrics metrics = new RecordingMetrics();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
   private final ExportHandler handler =
       new ExportHandler(ingress, metrics, new OtlpValidator(SdkFixtures.CLOCK));
 
@@ -38,8 +39,8 @@ class ExportHandlerTest {
     assertThat(resp.getPartialSuccess().getRejectedSpans()).isEqualTo(3);
     assertThat(resp.getPartialSuccess().getErrorMessage())
         .isEqualTo("1 span rejected: span_id is all zero (1); 2 spans over budget");
-    assertThat(metrics.refused(Signal.TRACES, Reasons.INVALID_ITEM)).isEqualTo(1);
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN)).isEqualTo(2);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.INVALID_ITEM)).isEqualTo(1);
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN)).isEqualTo(2);
   }
 
   @Test
@@ -50,9 +51,9 @@ class ExportHandlerTest {
     // no hint from the ingress: a default one, never zero
     assertThat(reply.retryAfter()).isEqualTo(ExportHandler.DEFAULT_RETRY_AFTER);
     assertThat(reply.message()).isNotEmpty();
-    assertThat(metrics.refused(Signal.TRACES, Reasons.BACKPRESSURE)).isEqualTo(3);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.INVALID_ITEM)).isZero();
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN)).isZero();
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE)).isEqualTo(3);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.INVALID_ITEM)).isZero();
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN)).isZero();
   }
 
   @Test
@@ -60,8 +61,8 @@ class ExportHandlerTest {
     ingress.answer.set(IngestResult.refused(Duration.ofSeconds(1), "memory limit reached", Reasons.MEMORY_LIMIT));
     ExportHandler.Reply reply = handler.traces(OtlpGrpcReceiverTest.validRequest(4));
     assertThat(reply.outcome()).isEqualTo(ExportHandler.Outcome.RETRY);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.MEMORY_LIMIT)).isEqualTo(4);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.BACKPRESSURE)).isZero();
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.MEMORY_LIMIT)).isEqualTo(4);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE)).isZero();
   }
 
   @Test
@@ -84,6 +85,6 @@ class ExportHandlerTest {
     ExportMetricsServiceResponse resp = (ExportMetricsServiceResponse) reply.response();
     assertThat(resp.getPartialSuccess().getRejectedDataPoints()).isEqualTo(1);
     assertThat(resp.getPartialSuccess().getErrorMessage()).isEqualTo("dropped one");
-    assertThat(metrics.received(Signal.METRICS, Unit.METRIC_POINT)).isEqualTo(3);
+    assertThat(metrics.receivedCount(Signal.METRICS, Unit.METRIC_POINT)).isEqualTo(3);
   }
 }

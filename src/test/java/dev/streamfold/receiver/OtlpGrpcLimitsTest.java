@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** The gRPC receiver's connection limits and connection age (issue 13). */
 class OtlpGrpcLimitsTest {
   private final RecordingIngress ingress = new RecordingIngress();
-  private final RecordingMetrics metrics = new RecordingMetrics();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
 
   private static ManagedChannel channel(int port, String from) {
     return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
@@ -37,7 +38,7 @@ class OtlpGrpcLimitsTest {
   }
 
   private double gauge(String name) {
-    return metrics.gauges.get(name + "transport,otlp-grpc").getAsDouble();
+    return metrics.gaugeValue(name, "transport", "otlp-grpc");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -61,7 +62,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OtlpGrpcReceiverTest {
   private final RecordingIngress ingress = new RecordingIngress();
-  private final RecordingMetrics metrics = new RecordingMetrics();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
   private OtlpGrpcReceiver receiver;
   private ManagedChannel channel;
 
@@ -129,8 +130,8 @@ class OtlpGrpcReceiverTest {
       exporter.shutdown().join(5, TimeUnit.SECONDS);
     }
     SdkFixtures.assertSpans(SdkFixtures.spans(), ingress.traces);
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN)).isEqualTo(3);
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN_EVENT)).isEqualTo(2);
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN)).isEqualTo(3);
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN_EVENT)).isEqualTo(2);
   }
 
   @Test
@@ -143,7 +144,7 @@ class OtlpGrpcReceiverTest {
       exporter.shutdown().join(5, TimeUnit.SECONDS);
     }
     SdkFixtures.assertLogs(SdkFixtures.logs(), ingress.logs);
-    assertThat(metrics.received(Signal.LOGS, Unit.LOG_RECORD)).isEqualTo(2);
+    assertThat(metrics.receivedCount(Signal.LOGS, Unit.LOG_RECORD)).isEqualTo(2);
   }
 
   @Test
@@ -153,7 +154,7 @@ class OtlpGrpcReceiverTest {
         MetricsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).export(request);
     assertThat(response.hasPartialSuccess()).isFalse();
     assertThat(ingress.metrics).containsExactly(request);
-    assertThat(metrics.received(Signal.METRICS, Unit.METRIC_POINT)).isEqualTo(3);
+    assertThat(metrics.receivedCount(Signal.METRICS, Unit.METRIC_POINT)).isEqualTo(3);
   }
 
   static ExportMetricsServiceRequest metricsRequest() {
@@ -172,7 +173,7 @@ class OtlpGrpcReceiverTest {
     assertThatThrownBy(() -> rawExport(garbage))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
-    assertThat(metrics.refused(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
     assertThat(ingress.traces).isEmpty();
     assertThat(traceStub().export(validRequest(2))).isNotNull();
     assertThat(ingress.traces).hasSize(1);
@@ -216,7 +217,7 @@ class OtlpGrpcReceiverTest {
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     await().atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> assertThat(metrics.refused(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1));
+        .untilAsserted(() -> assertThat(metrics.refusedCount(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1));
     assertThat(ingress.traces).isEmpty();
     assertThat(traceStub().withCompression("gzip").export(validRequest(1))).isNotNull();
   }
@@ -243,7 +244,7 @@ class OtlpGrpcReceiverTest {
       StatusRuntimeException e = catchStatus(() -> TraceServiceGrpc.newBlockingStub(ch).withCompression("gzip")
           .withDeadlineAfter(10, TimeUnit.SECONDS).export(validRequest(2)));
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-      assertThat(metrics.refused(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
+      assertThat(metrics.refusedCount(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
       assertThat(ingress.traces).isEmpty();
     } finally {
       ch.shutdownNow();
@@ -258,7 +259,7 @@ class OtlpGrpcReceiverTest {
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     await().atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> assertThat(metrics.refused(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1));
+        .untilAsserted(() -> assertThat(metrics.refusedCount(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1));
     assertThat(ingress.traces).isEmpty();
     assertThat(traceStub().export(validRequest(1))).isNotNull();
   }
@@ -285,8 +286,8 @@ class OtlpGrpcReceiverTest {
     assertThat(ingress.traces).hasSize(1);
     assertThat(ingress.traces.get(0).getResourceSpans(0).getScopeSpans(0).getSpansList())
         .extracting(Span::getName).containsExactly("span-0", "span-2");
-    assertThat(metrics.refused(Signal.TRACES, Reasons.INVALID_ITEM)).isEqualTo(1);
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN)).isEqualTo(2);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.INVALID_ITEM)).isEqualTo(1);
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN)).isEqualTo(2);
   }
 
   @Test
@@ -299,17 +300,17 @@ class OtlpGrpcReceiverTest {
     assertThat(status.getMessage()).isEqualTo("pipeline full");
     Any detail = status.getDetailsList().stream().filter(d -> d.is(RetryInfo.class)).findFirst().orElseThrow();
     assertThat(detail.unpack(RetryInfo.class).getRetryDelay().getSeconds()).isEqualTo(7);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.BACKPRESSURE)).isEqualTo(4);
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN)).isZero();
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE)).isEqualTo(4);
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN)).isZero();
 
     ingress.answer.set(IngestResult.unavailable("draining"));
     e = catchStatus(() -> traceStub().export(validRequest(2)));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.NOT_READY)).isEqualTo(2);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.NOT_READY)).isEqualTo(2);
 
     ingress.answer.set(IngestResult.OK);
     assertThat(traceStub().export(validRequest(1))).isNotNull();
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN)).isEqualTo(1);
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN)).isEqualTo(1);
   }
 
   @Test
@@ -340,7 +341,7 @@ class OtlpGrpcReceiverTest {
           TraceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
       StatusRuntimeException e = catchStatus(() -> stub.export(validRequest(1)));
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
-      assertThat(metrics.refused(Signal.TRACES, ExportHandler.INTERNAL_ERROR)).isEqualTo(1);
+      assertThat(metrics.refusedCount(Signal.TRACES, ExportHandler.INTERNAL_ERROR)).isEqualTo(1);
     } catch (Exception e) {
       throw new AssertionError(e);
     } finally {
@@ -370,7 +371,7 @@ class OtlpGrpcReceiverTest {
     ReceiverConfig cfg = config();
     cfg.grpc.threads = 1;
     cfg.grpc.maxQueuedRequests = 1;
-    RecordingMetrics m = new RecordingMetrics();
+    InMemoryMetrics m = new InMemoryMetrics();
     OtlpGrpcReceiver r = new OtlpGrpcReceiver(cfg, blocking, m, SdkFixtures.CLOCK);
     r.start();
     ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", r.port()).usePlaintext().build();
@@ -381,12 +382,12 @@ class OtlpGrpcReceiverTest {
       assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
       var second = stub.export(validRequest(1));
       await().atMost(Duration.ofSeconds(10)).until(
-          () -> m.gauges.get("streamfold.receiver.executor.queuedtransport,otlp-grpc").getAsDouble() == 1.0);
+          () -> m.gaugeValue("streamfold.receiver.executor.queued", "transport", "otlp-grpc") == 1.0);
       StatusRuntimeException e = catchStatus(
           () -> TraceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).export(validRequest(1)));
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(StatusProto.fromThrowable(e).getDetailsList()).anyMatch(d -> d.is(RetryInfo.class));
-      assertThat(m.refused(Signal.TRACES, Reasons.BACKPRESSURE)).isEqualTo(1);
+      assertThat(m.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE)).isEqualTo(1);
       release.countDown();
       assertThat(first.get(10, TimeUnit.SECONDS)).isNotNull();
       assertThat(second.get(10, TimeUnit.SECONDS)).isNotNull();

@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ReceiverConfig;
@@ -27,7 +28,7 @@ class OtlpHttpH2cTest {
     RecordingIngress ingress = new RecordingIngress();
     ReceiverConfig cfg = OtlpHttpReceiverTest.config();
     cfg.http.h2c = true;
-    OtlpHttpReceiver receiver = new OtlpHttpReceiver(cfg, ingress, new RecordingMetrics(), SdkFixtures.CLOCK);
+    OtlpHttpReceiver receiver = new OtlpHttpReceiver(cfg, ingress, new InMemoryMetrics(), SdkFixtures.CLOCK);
     receiver.start();
     OkHttpClient h2 = new OkHttpClient.Builder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build();
     try {

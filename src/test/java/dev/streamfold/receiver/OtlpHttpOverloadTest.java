@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -50,7 +51,7 @@ class OtlpHttpOverloadTest {
         return super.traces(request);
       }
     };
-    RecordingMetrics metrics = new RecordingMetrics();
+    InMemoryMetrics metrics = new InMemoryMetrics();
     ReceiverConfig cfg = OtlpHttpReceiverTest.config();
     cfg.http.threads = 1;
     cfg.http.maxQueuedRequests = 1;
@@ -68,7 +69,7 @@ class OtlpHttpOverloadTest {
         rest.add(send(receiver, requests.get(i)));
       }
       // one of the six waits in the queue; the other five are answered at once
-      await().atMost(Duration.ofSeconds(20)).until(() -> metrics.refused(Signal.TRACES, Reasons.BACKPRESSURE) == 5);
+      await().atMost(Duration.ofSeconds(20)).until(() -> metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE) == 5);
       List<ExportTraceServiceRequest> refused = new ArrayList<>();
       for (int i = 0; i < rest.size(); i++) {
         if (!rest.get(i).isDone()) {

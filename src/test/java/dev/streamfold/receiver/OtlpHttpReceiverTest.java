@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -45,7 +46,7 @@ class OtlpHttpReceiverTest {
   private static final int LIMIT = 1024 * 1024;
 
   private final RecordingIngress ingress = new RecordingIngress();
-  private final RecordingMetrics metrics = new RecordingMetrics();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
   private final HttpClient client =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
   private OtlpHttpReceiver receiver;
@@ -134,8 +135,8 @@ class OtlpHttpReceiverTest {
       exporter.shutdown().join(5, TimeUnit.SECONDS);
     }
     SdkFixtures.assertSpans(SdkFixtures.spans(), ingress.traces);
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN)).isEqualTo(3);
-    assertThat(metrics.received(Signal.TRACES, Unit.SPAN_EVENT)).isEqualTo(2);
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN)).isEqualTo(3);
+    assertThat(metrics.receivedCount(Signal.TRACES, Unit.SPAN_EVENT)).isEqualTo(2);
   }
 
   @Test
@@ -148,7 +149,7 @@ class OtlpHttpReceiverTest {
       exporter.shutdown().join(5, TimeUnit.SECONDS);
     }
     SdkFixtures.assertLogs(SdkFixtures.logs(), ingress.logs);
-    assertThat(metrics.received(Signal.LOGS, Unit.LOG_RECORD)).isEqualTo(2);
+    assertThat(metrics.receivedCount(Signal.LOGS, Unit.LOG_RECORD)).isEqualTo(2);
   }
 
   @Test
@@ -221,7 +222,7 @@ class OtlpHttpReceiverTest {
     assertThat(l.getTraceId().toByteArray()).isEqualTo(HexFormat.of().parseHex("5b8efff798038103d269b633813fc60c"));
     assertThat(l.getSpanId().toByteArray()).isEqualTo(HexFormat.of().parseHex("eee19b7ec3c1b174"));
     assertThat(l.getEventName()).isEqualTo("gen_ai.content.completion.chunk");
-    assertThat(metrics.received(Signal.LOGS, Unit.LOG_RECORD)).isEqualTo(2);
+    assertThat(metrics.receivedCount(Signal.LOGS, Unit.LOG_RECORD)).isEqualTo(2);
   }
 
   @Test
@@ -230,7 +231,7 @@ class OtlpHttpReceiverTest {
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.headers().firstValue("Content-Type")).hasValue(JSON);
     assertThat(status(r).getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT.value());
-    assertThat(metrics.refused(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
 
     // a base64 id (protobuf's default JSON) is not hex: rejected rather than silently mis-decoded
     String base64Id = TRACE_JSON.replace("5b8efff798038103d269b633813fc60c", "W47/95gDgQPSabYzgT/GDA==");
@@ -254,7 +255,7 @@ class OtlpHttpReceiverTest {
     HttpResponse<byte[]> r = post("/v1/metrics", PROTOBUF, null, request.toByteArray());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(ingress.metrics).containsExactly(request);
-    assertThat(metrics.received(Signal.METRICS, Unit.METRIC_POINT)).isEqualTo(3);
+    assertThat(metrics.receivedCount(Signal.METRICS, Unit.METRIC_POINT)).isEqualTo(3);
   }
 
   @Test
@@ -263,7 +264,7 @@ class OtlpHttpReceiverTest {
     HttpResponse<byte[]> r = post("/v1/traces", PROTOBUF, null, garbage);
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(status(r).getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT.value());
-    assertThat(metrics.refused(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(1);
     assertStillServing();
   }
 
@@ -272,7 +273,7 @@ class OtlpHttpReceiverTest {
     byte[] body = OtlpGrpcReceiverTest.validRequest(1).toByteArray();
     assertThat(post("/v1/traces", "text/plain", null, body).statusCode()).isEqualTo(415);
     assertThat(post("/v1/traces", null, null, body).statusCode()).isEqualTo(415);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.UNSUPPORTED_MEDIA_TYPE)).isEqualTo(2);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.UNSUPPORTED_MEDIA_TYPE)).isEqualTo(2);
     assertThat(ingress.traces).isEmpty();
     assertStillServing();
   }
@@ -311,7 +312,7 @@ class OtlpHttpReceiverTest {
     truncated = java.util.Arrays.copyOf(truncated, truncated.length - 6);
     assertThat(post("/v1/traces", PROTOBUF, "gzip", truncated).statusCode()).isEqualTo(400);
     assertThat(post("/v1/traces", PROTOBUF, "br", body).statusCode()).isEqualTo(400);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(3);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.MALFORMED)).isEqualTo(3);
     assertThat(ingress.traces).isEmpty();
     assertStillServing();
   }
@@ -328,7 +329,7 @@ class OtlpHttpReceiverTest {
     HttpResponse<byte[]> r = client.send(chunked, HttpResponse.BodyHandlers.ofByteArray());
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(status(r).getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED.value());
-    assertThat(metrics.refused(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1);
     assertStillServing();
   }
 
@@ -343,7 +344,7 @@ class OtlpHttpReceiverTest {
       String statusLine = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
       assertThat(statusLine).isEqualTo("HTTP/1.1 413");
     }
-    assertThat(metrics.refused(Signal.LOGS, Reasons.TOO_LARGE)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.LOGS, Reasons.TOO_LARGE)).isEqualTo(1);
     assertStillServing();
   }
 
@@ -353,7 +354,7 @@ class OtlpHttpReceiverTest {
     assertThat(bomb.length).isLessThan(LIMIT / 10);
     HttpResponse<byte[]> r = post("/v1/traces", PROTOBUF, "gzip", bomb);
     assertThat(r.statusCode()).isEqualTo(413);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.TOO_LARGE)).isEqualTo(1);
     assertThat(ingress.traces).isEmpty();
     assertStillServing();
   }
@@ -383,8 +384,8 @@ class OtlpHttpReceiverTest {
     ExportLogsServiceResponse logsResp = ExportLogsServiceResponse.parseFrom(lr.body());
     assertThat(logsResp.getPartialSuccess().getRejectedLogRecords()).isEqualTo(1);
     assertThat(ingress.logs.get(0).getResourceLogs(0).getScopeLogs(0).getLogRecordsCount()).isEqualTo(1);
-    assertThat(metrics.refused(Signal.TRACES, Reasons.INVALID_ITEM)).isEqualTo(1);
-    assertThat(metrics.refused(Signal.LOGS, Reasons.INVALID_ITEM)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.INVALID_ITEM)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.LOGS, Reasons.INVALID_ITEM)).isEqualTo(1);
   }
 
   @Test
@@ -396,14 +397,14 @@ class OtlpHttpReceiverTest {
     com.google.rpc.Status st = status(r);
     assertThat(st.getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE.value());
     assertThat(st.getMessage()).isEqualTo("pipeline full");
-    assertThat(metrics.refused(Signal.TRACES, Reasons.BACKPRESSURE)).isEqualTo(3);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE)).isEqualTo(3);
 
     ingress.answer.set(IngestResult.unavailable("starting"));
     HttpResponse<byte[]> j = post("/v1/traces", JSON, null, TRACE_JSON.getBytes(StandardCharsets.UTF_8));
     assertThat(j.statusCode()).isEqualTo(503);
     assertThat(j.headers().firstValue("Retry-After")).hasValue("1");
     assertThat(status(j).getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE.value());
-    assertThat(metrics.refused(Signal.TRACES, Reasons.NOT_READY)).isEqualTo(1);
+    assertThat(metrics.refusedCount(Signal.TRACES, Reasons.NOT_READY)).isEqualTo(1);
 
     ingress.answer.set(IngestResult.OK);
     assertStillServing();
@@ -435,7 +436,7 @@ class OtlpHttpReceiverTest {
         return super.traces(request);
       }
     };
-    RecordingMetrics m = new RecordingMetrics();
+    InMemoryMetrics m = new InMemoryMetrics();
     OtlpHttpReceiver r = new OtlpHttpReceiver(config(), blockingFirst, m, SdkFixtures.CLOCK);
     r.start();
     URI uri = URI.create("http://127.0.0.1:" + r.port() + "/v1/traces");
@@ -453,7 +454,7 @@ class OtlpHttpReceiverTest {
         assertThat(late.statusCode()).isEqualTo(503);
         assertThat(late.headers().firstValue("Retry-After")).hasValue("1");
       });
-      assertThat(m.refused(Signal.TRACES, Reasons.NOT_READY)).isPositive();
+      assertThat(m.refusedCount(Signal.TRACES, Reasons.NOT_READY)).isPositive();
       release.countDown();
       assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
       stopper.join(30_000);

@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ReceiverConfig;
@@ -46,7 +47,7 @@ class ReceiverSecurityTest {
   static Path tokenFile;
 
   private final RecordingIngress ingress = new RecordingIngress();
-  private final RecordingMetrics metrics = new RecordingMetrics();
+  private final InMemoryMetrics metrics = new InMemoryMetrics();
 
   @BeforeAll
   static void pki() throws Exception {
@@ -138,7 +139,7 @@ class ReceiverSecurityTest {
       assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).setRetryPolicy(null)
           .addHeader("Authorization", "Bearer wrong").build())).isFalse();
       assertThat(ingress.traces).isEmpty();
-      assertThat(metrics.refused(Signal.TRACES, Reasons.UNAUTHENTICATED)).isEqualTo(2);
+      assertThat(metrics.refusedCount(Signal.TRACES, Reasons.UNAUTHENTICATED)).isEqualTo(2);
 
       StatusRuntimeException e = OtlpGrpcReceiverTest.catchStatus(() -> TraceServiceGrpc.newBlockingStub(ch)
           .withDeadlineAfter(10, TimeUnit.SECONDS).export(OtlpGrpcReceiverTest.validRequest(1)));
@@ -223,7 +224,7 @@ class ReceiverSecurityTest {
       assertThat(new String(denied.body(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(TOKEN);
       assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setRetryPolicy(null).build())).isFalse();
       assertThat(ingress.traces).isEmpty();
-      assertThat(metrics.refused(Signal.TRACES, Reasons.UNAUTHENTICATED)).isEqualTo(2);
+      assertThat(metrics.refusedCount(Signal.TRACES, Reasons.UNAUTHENTICATED)).isEqualTo(2);
 
       assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setRetryPolicy(null)
           .addHeader("Authorization", "Bearer " + TOKEN).build())).isTrue();
