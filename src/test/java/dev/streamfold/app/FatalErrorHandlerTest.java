@@ -61,7 +61,7 @@ class FatalErrorHandlerTest {
     FatalErrorHandler h =
         new FatalErrorHandler(() -> {
           try {
-            Thread.sleep(Long.MAX_VALUE);
+            new CountDownLatch(1).await(); // a stop that never returns
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }

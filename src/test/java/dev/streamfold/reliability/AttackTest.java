@@ -13,6 +13,10 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -61,14 +65,21 @@ class AttackTest {
     Probes probes = new Probes(service, ns);
     long cpu0 = cpuNanos();
     long wall0 = System.nanoTime();
+    ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+    AtomicInteger done = new AtomicInteger();
     try {
-      for (int t = 0; t < ticks * 10 && (t < ticks || probes.rounds.get() < 3); t++) {
+      pace.scheduleAtFixedRate(() -> {
         for (Attacker a : attackers) {
           a.tick();
         }
-        Thread.sleep(TICK.toMillis());
-      }
+        done.incrementAndGet();
+      }, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+      // at least `ticks` ticks and three probe rounds under attack; at most ten times the ticks
+      await().pollInterval(TICK).atMost(TICK.multipliedBy(ticks * 10L + 50))
+          .until(() -> done.get() >= ticks * 10 || (done.get() >= ticks && probes.rounds.get() >= 3));
     } finally {
+      pace.shutdownNow();
+      pace.awaitTermination(10, TimeUnit.SECONDS);
       probes.close();
     }
     double cores = (double) (cpuNanos() - cpu0) / (System.nanoTime() - wall0);

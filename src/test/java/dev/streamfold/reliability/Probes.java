@@ -8,6 +8,9 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,9 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Probes implements AutoCloseable {
   private final Service service;
   private final int ns;
-  private final Thread thread;
+  private final ScheduledExecutorService rounder = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "probes");
+    t.setDaemon(true);
+    return t;
+  });
   private final Harness.GrpcClient grpc;
-  private volatile boolean running = true;
   final AtomicInteger rounds = new AtomicInteger();
   final AtomicInteger attempts = new AtomicInteger();
   final AtomicInteger retryLater = new AtomicInteger();
@@ -37,38 +43,30 @@ final class Probes implements AutoCloseable {
     this.service = service;
     this.ns = ns;
     this.grpc = new Harness.GrpcClient(service.grpcPort());
-    this.thread = new Thread(this::run, "probes");
-    thread.setDaemon(true);
-    thread.start();
+    rounder.scheduleWithFixedDelay(this::round, 0, 50, TimeUnit.MILLISECONDS);
   }
 
-  private void run() {
-    while (running) {
-      probe("http export", () -> {
-        List<Span> spans = spans(ns, rounds.get() * 2);
-        HttpResponse<byte[]> r = Harness.post(service.httpPort(), "/v1/traces", "application/x-protobuf", request(spans).toByteArray());
-        if (r.statusCode() == 200) {
-          accepted.addAll(spans);
-        } else if (r.statusCode() == 503) {
-          retryLater.incrementAndGet();
-        } else {
-          throw new AssertionError("status " + r.statusCode());
-        }
-      });
-      probe("grpc export", () -> {
-        List<Span> spans = spans(ns, rounds.get() * 2 + 1);
-        grpc.traces(request(spans));
+  /** One round: every port probed once. */
+  private void round() {
+    probe("http export", () -> {
+      List<Span> spans = spans(ns, rounds.get() * 2);
+      HttpResponse<byte[]> r = Harness.post(service.httpPort(), "/v1/traces", "application/x-protobuf", request(spans).toByteArray());
+      if (r.statusCode() == 200) {
         accepted.addAll(spans);
-      });
-      probe("health", () -> expect(200, Harness.get(service.healthPort(), "/health/live")));
-      probe("metrics", () -> expect(200, Harness.get(service.metricsPort(), "/metrics")));
-      rounds.incrementAndGet();
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        return;
+      } else if (r.statusCode() == 503) {
+        retryLater.incrementAndGet();
+      } else {
+        throw new AssertionError("status " + r.statusCode());
       }
-    }
+    });
+    probe("grpc export", () -> {
+      List<Span> spans = spans(ns, rounds.get() * 2 + 1);
+      grpc.traces(request(spans));
+      accepted.addAll(spans);
+    });
+    probe("health", () -> expect(200, Harness.get(service.healthPort(), "/health/live")));
+    probe("metrics", () -> expect(200, Harness.get(service.metricsPort(), "/metrics")));
+    rounds.incrementAndGet();
   }
 
   private static void expect(int want, int got) {
@@ -112,8 +110,8 @@ final class Probes implements AutoCloseable {
   /** Stops probing (after the round in progress). */
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    thread.join(60_000);
+    rounder.shutdown();
+    rounder.awaitTermination(60, TimeUnit.SECONDS);
     grpc.close();
   }
 

