@@ -1,17 +1,12 @@
 package dev.streamfold.window;
 
-import com.google.protobuf.ByteString;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.telemetry.WindowMetrics;
 import dev.streamfold.testing.DiscardingDownstream;
-import dev.streamfold.testing.Otlp;
 import dev.streamfold.time.Clock;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -56,25 +51,9 @@ public class StreamWindowBenchmark {
 
   @Setup
   public void setup() {
-    chunkRequests = new ExportTraceServiceRequest[POOL];
-    streamRequests = new ExportTraceServiceRequest[POOL];
-    long idSeq = 1;
-    for (int r = 0; r < POOL; r++) {
-      List<Span> chunks = new ArrayList<>();
-      List<Span> parents = new ArrayList<>();
-      for (int s = 0; s < TRACES; s++) {
-        ByteString trace = Otlp.trace(r * TRACES + s + 1);
-        ByteString streamId = Otlp.id(idSeq++);
-        for (int c = 0; c < CHUNKS; c++) {
-          chunks.add(Otlp.span(trace, Otlp.id(idSeq++), streamId, "respond::chunk_" + c, c * 20, c * 20 + 15)
-              .addAttributes(Otlp.kv("llm_stream.chunk.tokens", 3L)).build());
-        }
-        parents.add(Otlp.span(trace, streamId, null, "respond", 0, CHUNKS * 20 + 10)
-            .addAttributes(Otlp.kv("gen_ai.request.model", "gpt-4o")).build());
-      }
-      chunkRequests[r] = Otlp.traces(chunks.toArray(new Span[0]));
-      streamRequests[r] = Otlp.traces(parents.toArray(new Span[0]));
-    }
+    BenchStreams in = BenchStreams.build(POOL, TRACES, CHUNKS);
+    chunkRequests = in.chunkRequests();
+    streamRequests = in.streamRequests();
     WindowConfig cfg = new WindowConfig();
     cfg.shards = shards;
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives

@@ -1,6 +1,5 @@
 package dev.streamfold.window;
 
-import com.google.protobuf.ByteString;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.Derivations;
 import dev.streamfold.derive.EndReason;
@@ -9,12 +8,8 @@ import dev.streamfold.derive.StreamFacts;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.derive.Summary;
 import dev.streamfold.time.ManualClock;
-import dev.streamfold.testing.Otlp;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -54,25 +49,9 @@ public class WindowBenchmark {
 
   @Setup
   public void setup() {
-    requests = new ExportTraceServiceRequest[POOL];
-    streamSpans = new ExportTraceServiceRequest[POOL];
-    long idSeq = 1;
-    for (int r = 0; r < POOL; r++) {
-      List<Span> chunks = new ArrayList<>();
-      List<Span> parents = new ArrayList<>();
-      for (int s = 0; s < STREAMS; s++) {
-        ByteString trace = Otlp.trace(r * STREAMS + s + 1);
-        ByteString streamId = Otlp.id(idSeq++);
-        for (int c = 0; c < CHUNKS; c++) {
-          chunks.add(Otlp.span(trace, Otlp.id(idSeq++), streamId, "respond::chunk_" + c, c * 20, c * 20 + 15)
-              .addAttributes(Otlp.kv("llm_stream.chunk.tokens", 3L)).build());
-        }
-        parents.add(Otlp.span(trace, streamId, null, "respond", 0, CHUNKS * 20 + 10)
-            .addAttributes(Otlp.kv("gen_ai.request.model", "gpt-4o")).build());
-      }
-      requests[r] = Otlp.traces(chunks.toArray(new Span[0]));
-      streamSpans[r] = Otlp.traces(parents.toArray(new Span[0]));
-    }
+    BenchStreams in = BenchStreams.build(POOL, STREAMS, CHUNKS);
+    requests = in.chunkRequests();
+    streamSpans = in.streamRequests();
     WindowConfig cfg = new WindowConfig();
     cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
     clock = new ManualClock();
