@@ -10,12 +10,21 @@ import java.util.regex.Pattern;
 
 /**
  * A compiled recognition rule (see {@link RuleConfig}). A regex is guarded by its longest literal
- * run so that most non-matching names are rejected with a substring check, and its matcher is
- * reused. Not thread-safe: each window shard compiles its own rules.
+ * run so that most non-matching names are rejected with a substring check, its matcher is
+ * reused, and its verdict on the last names seen is remembered: chunk span names repeat (the
+ * same few operations with a chunk number), and a regex with a leading {@code .+} backtracks
+ * over the whole name on every call. Not thread-safe: each window shard compiles its own rules.
  */
 final class Rule {
+  /** Names whose regex verdict is remembered, direct-mapped by hash (a power of two). */
+  static final int NAME_CACHE = 256;
+  /** Longer names are matched every time: the cache must not keep big strings alive. */
+  static final int MAX_CACHED_NAME = 128;
+
   private final Pattern regex;
   private final Matcher matcher;
+  private final String[] cachedNames;
+  private final boolean[] cachedVerdicts;
   private final String literal;
   private final String eventName;
   private final String attributeKey;
@@ -32,6 +41,8 @@ final class Rule {
     this.label = position + describe(c);
     this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
     this.matcher = regex == null ? null : regex.matcher("");
+    this.cachedNames = regex == null ? null : new String[NAME_CACHE];
+    this.cachedVerdicts = regex == null ? null : new boolean[NAME_CACHE];
     this.literal = c.nameRegex.isEmpty() ? "" : longestLiteral(c.nameRegex);
     this.eventName = c.eventName;
     this.attributeKey = c.attributeKey;
@@ -70,7 +81,7 @@ final class Rule {
       if (!literal.isEmpty() && !name.contains(literal)) {
         return false;
       }
-      if (!matcher.reset(name).matches()) {
+      if (!regexMatches(name)) {
         return false;
       }
     }
@@ -82,6 +93,21 @@ final class Rule {
       return attributeValue.isEmpty() || attributeValue.equals(Attributes.string(v));
     }
     return true;
+  }
+
+  private boolean regexMatches(String name) {
+    if (name.length() > MAX_CACHED_NAME) {
+      return matcher.reset(name).matches();
+    }
+    int h = name.hashCode();
+    int i = (h ^ (h >>> 16)) & (NAME_CACHE - 1);
+    if (name.equals(cachedNames[i])) {
+      return cachedVerdicts[i];
+    }
+    boolean verdict = matcher.reset(name).matches();
+    cachedNames[i] = name;
+    cachedVerdicts[i] = verdict;
+    return verdict;
   }
 
   /** The longest run of characters the regex matches literally (conservative: stops at any metacharacter). */
