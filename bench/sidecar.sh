@@ -16,7 +16,7 @@
 #   CHUNKS [50]                        chunks per stream
 #   ONLY ["rates overload flood"]      which parts to run
 #   LAUNCH ["java @config/jvm.options"]  the fixed-rate runs' launch (the README's run command)
-#   SMALL_FLAGS ["@<jvm.options without -Xmx> -XX:MaxRAMPercentage=50 -XX:MaxRAM=256m"]
+#   SMALL_FLAGS ["@<jvm.options without -Xmx> <the Dockerfile's JAVA_OPTS> -XX:MaxRAM=256m"]
 #       the 256 MiB runs' JVM flags (the image's; MALLOC_ARENA_MAX=2 as in the image)
 #   BASE_PORT [24600]  ports BASE..BASE+4 (sink, sink stats, streamfold gRPC, metrics, health)
 #   THREADS=1  also per-thread CPU and context switches (wake-ups) of each rate: rate-*.threads.md
@@ -43,7 +43,9 @@ LOGCFG=-Dlogback.configurationFile=bench/logback-bench.xml
 CLK_TCK=$(getconf CLK_TCK)
 mkdir -p "$OUT"
 grep -v '^-Xmx' config/jvm.options >"$OUT/jvm-image.options"
-SMALL_FLAGS=${SMALL_FLAGS:-@$OUT/jvm-image.options -XX:MaxRAMPercentage=50 -XX:MaxRAM=256m}
+# the image's JAVA_OPTS (its heap sizing), read from the Dockerfile so that the two stay the same
+IMAGE_OPTS=$(sed -n 's/^ *JAVA_OPTS="\([^"]*\)".*/\1/p' Dockerfile)
+SMALL_FLAGS=${SMALL_FLAGS:-@$OUT/jvm-image.options $IMAGE_OPTS -XX:MaxRAM=256m}
 
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f $JAR ]]; then
   mvn -o -B -q -DskipTests package
@@ -159,9 +161,9 @@ if wants rates; then
     sleep "$WARMUP"
     sink_reset
     s0=$(scrape)
+    [[ ${THREADS:-0} == 1 ]] && thread_snap "$SF_PID" A >"$OUT/rate-$rate.threads"
     c_prev=$(ticks "$SF_PID")
     c_first=$c_prev
-    [[ ${THREADS:-0} == 1 ]] && thread_snap "$SF_PID" A >"$OUT/rate-$rate.threads"
     cpu_max=0 rss_sum=0 rss_max=0 n=0
     for ((i = 0; i < MEASURE; i++)); do
       sleep 1
