@@ -270,7 +270,8 @@ final class WindowShard {
       if (scan.cumulative() > st.maxCumulative) {
         st.maxCumulative = scan.cumulative();
       }
-      store.addBytes(st.add(kind, s.getEndTimeUnixNano(), s.getStartTimeUnixNano(), spanId, scan.delta()));
+      store.addBytes(st.add(kind, s.getEndTimeUnixNano(), s.getStartTimeUnixNano(), spanId, scan.delta(),
+          rec.chunkSpanIndex(s, scan.index())));
       if (!cfg.keepChunks()) {
         st.spanUnits++;
         st.eventUnits += events;
@@ -352,7 +353,8 @@ final class WindowShard {
     }
     observer.chunk(e, InputShape.CHUNK_EVENTS, rule, dest.key.traceHi, dest.key.traceLo, dest.key.streamId, resource);
     cumulativeTokens(dest, e.getAttributesList());
-    store.addBytes(dest.add(StreamState.KIND_EVENT, e.getTimeUnixNano(), 0, ++sequence, ChunkScan.delta(e.getAttributesList())));
+    store.addBytes(dest.add(StreamState.KIND_EVENT, e.getTimeUnixNano(), 0, ++sequence, ChunkScan.delta(e.getAttributesList()),
+        rec.chunkEventIndex(e)));
   }
 
   /**
@@ -424,7 +426,7 @@ final class WindowShard {
       List<KeyValue> attrs = r.getAttributesList();
       cumulativeTokens(st, attrs);
       long id = eventName.hashCode() * 0x9E3779B97F4A7C15L + 0x5bd1e995L;
-      store.addBytes(st.add(StreamState.KIND_LOG, time, 0, id, ChunkScan.delta(attrs)));
+      store.addBytes(st.add(StreamState.KIND_LOG, time, 0, id, ChunkScan.delta(attrs), rec.chunkLogIndex(r, eventName)));
       if (!cfg.keepChunks()) {
         st.logUnits++;
         counters.buffer(Unit.LOG_RECORD, 1);
