@@ -11,25 +11,32 @@ import java.util.regex.Pattern;
 /**
  * A compiled recognition rule (see {@link RuleConfig}). A regex is guarded by its longest literal
  * run so that most non-matching names are rejected with a substring check, its matcher is
- * reused, and its verdict on the last names seen is remembered: chunk span names repeat (the
- * same few operations with a chunk number), and a regex with a leading {@code .+} backtracks
- * over the whole name on every call. Not thread-safe: each window shard compiles its own rules.
+ * reused, and its result (match or not, and the chunk index its group captured) is remembered
+ * for the last names seen: chunk span names repeat (the same few operations with a chunk
+ * number), and a regex with a leading {@code .+} backtracks over the whole name on every call.
+ * Not thread-safe: each window shard compiles its own rules.
  */
 final class Rule {
-  /** Names whose regex verdict is remembered, direct-mapped by hash (a power of two). */
+  /** Names whose regex result is remembered, direct-mapped by hash (a power of two). */
   static final int NAME_CACHE = 256;
   /** Longer names are matched every time: the cache must not keep big strings alive. */
   static final int MAX_CACHED_NAME = 128;
+  /** {@link #regexResult} of a name the regex does not match. */
+  private static final long NO_MATCH = -2;
 
   private final Pattern regex;
   private final Matcher matcher;
   private final String[] cachedNames;
-  private final boolean[] cachedVerdicts;
+  private final long[] cachedResults;
   private final String literal;
   private final String eventName;
   private final String attributeKey;
   private final String attributeValue;
   private final boolean block;
+  /** Chunk index: captured by the regex group {@code index}, or held in this attribute ("" = none). */
+  private final boolean indexGroup;
+  private final String indexAttribute;
+  private final long indexBase;
   /** How reports name the rule, e.g. {@code chunk_logs[1] event_name=llm_stream.chunk}. */
   final String label;
 
@@ -42,12 +49,15 @@ final class Rule {
     this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
     this.matcher = regex == null ? null : regex.matcher("");
     this.cachedNames = regex == null ? null : new String[NAME_CACHE];
-    this.cachedVerdicts = regex == null ? null : new boolean[NAME_CACHE];
+    this.cachedResults = regex == null ? null : new long[NAME_CACHE];
     this.literal = c.nameRegex.isEmpty() ? "" : longestLiteral(c.nameRegex);
     this.eventName = c.eventName;
     this.attributeKey = c.attributeKey;
     this.attributeValue = c.attributeValue;
     this.block = c.isBlock();
+    this.indexGroup = regex != null && c.capturesIndex();
+    this.indexAttribute = c.indexAttribute;
+    this.indexBase = c.indexBase;
   }
 
   private static String describe(RuleConfig c) {
@@ -81,7 +91,7 @@ final class Rule {
       if (!literal.isEmpty() && !name.contains(literal)) {
         return false;
       }
-      if (!regexMatches(name)) {
+      if (regexResult(name) == NO_MATCH) {
         return false;
       }
     }
@@ -95,19 +105,77 @@ final class Rule {
     return true;
   }
 
-  private boolean regexMatches(String name) {
-    if (name.length() > MAX_CACHED_NAME) {
-      return matcher.reset(name).matches();
+  /** Whether this rule says where a chunk's index is. */
+  boolean hasIndex() {
+    return indexGroup || !indexAttribute.isEmpty();
+  }
+
+  /**
+   * The index of a chunk this rule matched, counted from 0 (the rule's {@code index_base}
+   * subtracted), or -1 when the rule has no index, the chunk does not carry one, or it is below
+   * the base or beyond an int.
+   */
+  int index(String name, List<KeyValue> attrs) {
+    long raw = -1;
+    if (!indexAttribute.isEmpty()) {
+      raw = Attributes.count(attrs, indexAttribute);
     }
-    int h = name.hashCode();
-    int i = (h ^ (h >>> 16)) & (NAME_CACHE - 1);
-    if (name.equals(cachedNames[i])) {
-      return cachedVerdicts[i];
+    if (raw < 0 && indexGroup) {
+      raw = regexResult(name);
+      if (raw == NO_MATCH) {
+        return -1;
+      }
     }
-    boolean verdict = matcher.reset(name).matches();
-    cachedNames[i] = name;
-    cachedVerdicts[i] = verdict;
-    return verdict;
+    return normalize(raw, indexBase);
+  }
+
+  /**
+   * What the regex says of {@code name}: {@link #NO_MATCH}, or for a match the raw index its
+   * {@code index} group captured (-1 when the rule has no such group or it holds no number).
+   */
+  private long regexResult(String name) {
+    boolean cacheable = name.length() <= MAX_CACHED_NAME;
+    int slot = 0;
+    if (cacheable) {
+      int h = name.hashCode();
+      slot = (h ^ (h >>> 16)) & (NAME_CACHE - 1);
+      if (name.equals(cachedNames[slot])) {
+        return cachedResults[slot];
+      }
+    }
+    long result = NO_MATCH;
+    if (matcher.reset(name).matches()) {
+      result = indexGroup ? parseIndex(matcher.group(RuleConfig.INDEX_GROUP)) : -1;
+    }
+    if (cacheable) {
+      cachedNames[slot] = name;
+      cachedResults[slot] = result;
+    }
+    return result;
+  }
+
+  /** A raw index less the base, or -1 when absent, below the base or beyond an int. */
+  static int normalize(long raw, long base) {
+    if (raw < base || raw - base > Integer.MAX_VALUE - 1) {
+      return -1;
+    }
+    return (int) (raw - base);
+  }
+
+  /** Decimal digits as a number; -1 when empty, not digits, or too long to be an index. */
+  static long parseIndex(String digits) {
+    if (digits == null || digits.isEmpty() || digits.length() > 18) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = 0; i < digits.length(); i++) {
+      char c = digits.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   /** The longest run of characters the regex matches literally (conservative: stops at any metacharacter). */
