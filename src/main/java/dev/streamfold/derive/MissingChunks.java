@@ -56,6 +56,17 @@ public record MissingChunks(long count, boolean first) {
     return missing > 0 ? new MissingChunks(missing, known[0] > 0) : NONE;
   }
 
+  /**
+   * These missing chunks less {@code lost} that are accounted for already (chunks dropped before or
+   * inside streamfold: truncation), which may be among them.
+   */
+  public MissingChunks less(long lost) {
+    if (lost <= 0 || count == 0) {
+      return this;
+    }
+    return count > lost ? new MissingChunks(count - lost, first) : NONE;
+  }
+
   private static boolean inOrderFromZero(int[] indexes, int n) {
     for (int i = 0; i < n; i++) {
       if (indexes[i] != i) {

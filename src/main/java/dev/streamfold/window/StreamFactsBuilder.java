@@ -85,7 +85,8 @@ final class StreamFactsBuilder {
         shape,
         reason,
         blocks,
-        MissingChunks.of(indexes, kept, statedChunks));
+        // chunks over max_chunks_per_stream or dropped by the producer are truncation, not missing
+        MissingChunks.of(indexes, kept, statedChunks).less(st.dropped));
     return new Built(facts, spanCount, logs);
   }
 
