@@ -24,10 +24,9 @@ public record MissingChunks(long count, boolean first) {
    * @param stated the number of chunks the stream span says were sent, or -1
    */
   public static MissingChunks of(int[] indexes, int n, long stated) {
-    if (n == 0) {
-      return NONE; // nothing arrived here: a summary, or a stream span whose chunks all went elsewhere
-    }
-    if (indexes == null) {
+    if (n == 0 || indexes == null) {
+      // no positions (or nothing arrived here, e.g. a stream span whose chunks all went elsewhere):
+      // only a stated count can tell, and not which chunks
       return stated > n ? new MissingChunks(stated - n, true) : NONE;
     }
     if (inOrderFromZero(indexes, n) && stated <= n) {

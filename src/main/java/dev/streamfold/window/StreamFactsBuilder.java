@@ -86,7 +86,8 @@ final class StreamFactsBuilder {
         reason,
         blocks,
         // chunks over max_chunks_per_stream or dropped by the producer are truncation, not missing
-        MissingChunks.of(indexes, kept, statedChunks).less(st.dropped));
+        // a producer summary without chunks is complete as it is (Burr SINGLE_SPAN states a count too)
+        MissingChunks.of(indexes, kept, kept == 0 && summary.present() ? -1 : statedChunks).less(st.dropped));
     return new Built(facts, spanCount, logs);
   }
 

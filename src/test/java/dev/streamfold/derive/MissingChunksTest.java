@@ -58,8 +58,10 @@ class MissingChunksTest {
   }
 
   @Test
-  void noChunksMissesNothing() {
-    assertThat(MissingChunks.of(new int[0], 0, 5)).isEqualTo(MissingChunks.NONE);
+  void noChunksMissesWhatTheCountSays() {
+    assertThat(MissingChunks.of(new int[0], 0, -1)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.of(null, 0, 0)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.of(new int[0], 0, 5)).isEqualTo(new MissingChunks(5, true));
   }
 
   @Test

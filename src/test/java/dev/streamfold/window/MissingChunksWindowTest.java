@@ -160,6 +160,24 @@ class MissingChunksWindowTest {
   }
 
   @Test
+  void aStreamSpanWhoseChunksAllWentElsewhereSaysSoInsteadOfPassingUnchanged() {
+    Span s = closeWithStreamSpan(streamSpan().addAttributes(kv("gen_ai.request.stream", true))
+        .addAttributes(kv("llm_stream.chunk.total", 3L)));
+    assertThat(str(s, "llm_stream.end_reason")).isEqualTo("stream_end");
+    assertThat(attr(s, "llm_stream.complete").getBoolValue()).isFalse();
+    assertThat(lng(s, "llm_stream.chunk.missing")).isEqualTo(3);
+    assertThat(attr(s, "llm_stream.ttft_ms")).isNull();
+    assertThat(w.metrics.get("missing")).isEqualTo(3);
+    assertThat(w.metrics.get("condensed.span")).isEqualTo(1);
+  }
+
+  @Test
+  void anAnnouncedStreamSpanWithoutChunksOrCountStillPassesUnchanged() {
+    Span.Builder b = streamSpan().addAttributes(kv("gen_ai.request.stream", true));
+    assertThat(closeWithStreamSpan(b)).isEqualTo(b.build());
+  }
+
+  @Test
   void aSummaryWithoutChunksIsNotMissingAnything() {
     // Burr SINGLE_SPAN: iteration_count with no chunk spans at all
     Span s = closeWithStreamSpan(streamSpan().addAttributes(kv("stream.iteration_count", 5L))
