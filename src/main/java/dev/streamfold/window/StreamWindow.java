@@ -136,7 +136,7 @@ public final class StreamWindow implements Ingress, Component {
       if (sig.extraUnit() != null) {
         pending(sig.extraUnit()).addAndGet(part.extraUnits());
       }
-      workers[part.shard()].queue.add(new Work(sig, part.request(), part.units(), part.extraUnits()));
+      workers[part.shard()].queue.add(new Work(sig, part.request(), part.owners(), part.units(), part.extraUnits()));
     }
     return IngestResult.OK;
   }
@@ -286,15 +286,18 @@ public final class StreamWindow implements Ingress, Component {
 
     final OtlpSignal<?, ?, ?, ?, ?> signal;
     final Object request;
+    /** {@link ShardRouter.Part#owners}: null when the whole request is this shard's. */
+    final int[] owners;
     final long units;
     final long extraUnits;
     final CountDownLatch latch;
     boolean closeAll;
     double shed;
 
-    Work(OtlpSignal<?, ?, ?, ?, ?> signal, Object request, long units, long extraUnits) {
+    Work(OtlpSignal<?, ?, ?, ?, ?> signal, Object request, int[] owners, long units, long extraUnits) {
       this.signal = signal;
       this.request = request;
+      this.owners = owners;
       this.units = units;
       this.extraUnits = extraUnits;
       this.latch = null;
@@ -303,6 +306,7 @@ public final class StreamWindow implements Ingress, Component {
     Work(CountDownLatch latch) {
       this.signal = null;
       this.request = null;
+      this.owners = null;
       this.units = 0;
       this.extraUnits = 0;
       this.latch = latch;
@@ -365,9 +369,9 @@ public final class StreamWindow implements Ingress, Component {
     private void handle(Work w) {
       try {
         if (w.signal == OtlpSignal.TRACES) {
-          shard.onTraces((ExportTraceServiceRequest) w.request);
+          shard.onTraces((ExportTraceServiceRequest) w.request, w.owners);
         } else if (w.signal == OtlpSignal.LOGS) {
-          shard.onLogs((ExportLogsServiceRequest) w.request);
+          shard.onLogs((ExportLogsServiceRequest) w.request, w.owners);
         } else if (w.closeAll) {
           shard.closeAll();
         } else if (w.shed > 0) {
