@@ -22,6 +22,15 @@ public final class RuleConfig {
    * block (Mastra {@code model_chunk}).
    */
   public String chunkTime = CHUNK_TIME_END;
+  /**
+   * Chunk rules only: the chunk attribute holding the chunk's index in its stream (an integer).
+   * A span rule may instead (or also) capture it in {@code name_regex} with a group named
+   * {@code index}, e.g. {@code ^.+::chunk_(?<index>[0-9]+)$}. Known indexes reveal chunks that
+   * never arrived (llm_stream.chunk.missing).
+   */
+  public String indexAttribute = "";
+  /** Chunk rules only: the index of a stream's first chunk (0 for Burr's {@code chunk_{N}}). */
+  public long indexBase = 0;
 
   public static final String CHUNK_TIME_END = "end";
   public static final String CHUNK_TIME_BLOCK = "block";
@@ -53,6 +62,13 @@ public final class RuleConfig {
     return this;
   }
 
+  /** Whether {@code name_regex} captures the chunk index in a group named {@code index}. */
+  public boolean capturesIndex() {
+    return nameRegex.contains("(?<" + INDEX_GROUP + ">");
+  }
+
+  public static final String INDEX_GROUP = "index";
+
   public boolean isBlock() {
     return CHUNK_TIME_BLOCK.equals(chunkTime);
   }
@@ -62,6 +78,7 @@ public final class RuleConfig {
     v.check(attributeValue.isEmpty() || !attributeKey.isEmpty(), "attribute_value", "requires attribute_key");
     v.check(CHUNK_TIME_END.equals(chunkTime) || CHUNK_TIME_BLOCK.equals(chunkTime), "chunk_time",
         "must be end or block, got '" + chunkTime + "'");
+    v.check(indexBase >= 0 && indexBase <= Integer.MAX_VALUE, "index_base", "must be between 0 and " + Integer.MAX_VALUE + ", got " + indexBase);
     if (!nameRegex.isEmpty()) {
       try {
         Pattern.compile(nameRegex);

@@ -52,7 +52,7 @@ public final class WindowConfig {
   /** Recognition rules; a list given in the file replaces the default list. */
   public static final class Rules {
     public List<RuleConfig> chunkSpans = new ArrayList<>(List.of(
-        RuleConfig.regex("^.+::chunk_[0-9]+$"),
+        RuleConfig.regex("^.+::chunk_(?<index>[0-9]+)$"),
         RuleConfig.attribute("mastra.span.type", "model_chunk").blocks()));
     public List<RuleConfig> chunkEvents = new ArrayList<>(List.of(
         RuleConfig.named("gen_ai.content.completion.chunk"),
@@ -68,6 +68,12 @@ public final class WindowConfig {
      * nanoseconds): a first-chunk marker on the span itself.
      */
     public List<String> firstChunkAttributes = new ArrayList<>(List.of("mastra.completion_start_time"));
+    /**
+     * Stream span attributes stating how many chunks the producer sent (Burr's
+     * {@code stream.iteration_count}, streamfold's {@code llm_stream.chunk.total}): fewer distinct
+     * chunks, or indexes that stop short of it, mean chunks are missing.
+     */
+    public List<String> chunkCountAttributes = new ArrayList<>(List.of("stream.iteration_count", "llm_stream.chunk.total"));
     /** Extra rules marking a span as a stream span candidate (beyond gen_ai.request.stream=true, markers and summaries). */
     public List<RuleConfig> streamSpans = new ArrayList<>();
     /**
@@ -115,11 +121,12 @@ public final class WindowConfig {
     v.check(shards <= 256, "shards", "must be <= 256");
     v.positive(tick, "tick");
     Validator r = v.section("rules");
-    validateRules(r, "chunk_spans", rules.chunkSpans);
-    validateRules(r, "chunk_events", rules.chunkEvents);
-    validateRules(r, "chunk_logs", rules.chunkLogs);
-    validateRules(r, "first_chunk_markers", rules.firstChunkMarkers);
-    validateRules(r, "stream_spans", rules.streamSpans);
+    validateRules(r, "chunk_spans", rules.chunkSpans, true);
+    validateRules(r, "chunk_events", rules.chunkEvents, true);
+    validateRules(r, "chunk_logs", rules.chunkLogs, true);
+    validateRules(r, "first_chunk_markers", rules.firstChunkMarkers, false);
+    validateRules(r, "stream_spans", rules.streamSpans, false);
+    validateNames(r, "chunk_count_attributes", rules.chunkCountAttributes);
     validateNames(r, "first_chunk_attributes", rules.firstChunkAttributes);
     validateNames(r, "client_span_operations", rules.clientSpanOperations);
   }
@@ -133,7 +140,7 @@ public final class WindowConfig {
     }
   }
 
-  private static void validateRules(Validator v, String key, List<RuleConfig> list) {
+  private static void validateRules(Validator v, String key, List<RuleConfig> list, boolean chunks) {
     v.check(list != null, key, "must be a list");
     if (list == null) {
       return;
@@ -143,7 +150,10 @@ public final class WindowConfig {
       if (rule == null) {
         v.check(false, key + "[" + i + "]", "must not be empty");
       } else {
-        rule.validate(v.section(key + "[" + i + "]"));
+        Validator rv = v.section(key + "[" + i + "]");
+        rule.validate(rv);
+        rv.check(chunks || rule.indexAttribute.isEmpty(), "index_attribute", "only chunk rules have a chunk index");
+        rv.check(chunks || rule.indexBase == 0, "index_base", "only chunk rules have a chunk index");
       }
     }
   }

@@ -21,6 +21,12 @@ final class Rule {
   private final String attributeKey;
   private final String attributeValue;
   private final boolean block;
+  /** Chunk index: captured by the regex group {@code index}, or held in this attribute ("" = none). */
+  private final boolean indexGroup;
+  private final String indexAttribute;
+  private final long indexBase;
+  /** The name the matcher last matched (its groups belong to it). */
+  private String matchedName;
   /** How reports name the rule, e.g. {@code chunk_logs[1] event_name=llm_stream.chunk}. */
   final String label;
 
@@ -37,6 +43,9 @@ final class Rule {
     this.attributeKey = c.attributeKey;
     this.attributeValue = c.attributeValue;
     this.block = c.isBlock();
+    this.indexGroup = regex != null && c.capturesIndex();
+    this.indexAttribute = c.indexAttribute;
+    this.indexBase = c.indexBase;
   }
 
   private static String describe(RuleConfig c) {
@@ -70,8 +79,13 @@ final class Rule {
       if (!literal.isEmpty() && !name.contains(literal)) {
         return false;
       }
-      if (!matcher.reset(name).matches()) {
-        return false;
+      // the same name object as the last match matches again (the index is read right after)
+      if (name != matchedName) {
+        if (!matcher.reset(name).matches()) {
+          matchedName = null;
+          return false;
+        }
+        matchedName = name;
       }
     }
     if (!attributeKey.isEmpty()) {
@@ -82,6 +96,55 @@ final class Rule {
       return attributeValue.isEmpty() || attributeValue.equals(Attributes.string(v));
     }
     return true;
+  }
+
+  /** Whether this rule says where a chunk's index is. */
+  boolean hasIndex() {
+    return indexGroup || !indexAttribute.isEmpty();
+  }
+
+  /**
+   * The index of a chunk this rule matched, counted from 0 (the rule's {@code index_base}
+   * subtracted), or -1 when the rule has no index, the chunk does not carry one, or it is below
+   * the base or beyond an int.
+   */
+  int index(String name, List<KeyValue> attrs) {
+    long raw = -1;
+    if (!indexAttribute.isEmpty()) {
+      raw = Attributes.count(attrs, indexAttribute);
+    }
+    if (raw < 0 && indexGroup) {
+      if (name != matchedName && !matcher.reset(name).matches()) {
+        return -1;
+      }
+      matchedName = name;
+      raw = parseIndex(matcher.group(RuleConfig.INDEX_GROUP));
+    }
+    return normalize(raw, indexBase);
+  }
+
+  /** A raw index less the base, or -1 when absent, below the base or beyond an int. */
+  static int normalize(long raw, long base) {
+    if (raw < base || raw - base > Integer.MAX_VALUE - 1) {
+      return -1;
+    }
+    return (int) (raw - base);
+  }
+
+  /** Decimal digits as a number; -1 when empty, not digits, or too long to be an index. */
+  static long parseIndex(String digits) {
+    if (digits == null || digits.isEmpty() || digits.length() > 18) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = 0; i < digits.length(); i++) {
+      char c = digits.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   /** The longest run of characters the regex matches literally (conservative: stops at any metacharacter). */
