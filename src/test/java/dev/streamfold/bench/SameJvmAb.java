@@ -19,7 +19,7 @@ import java.util.List;
  *
  * <p>The class needs a public no-arg constructor, public int fields for its parameters, a public
  * {@code setup()} and the public no-arg benchmark method (a JMH state class fits). Run by
- * {@code bench/ab.sh}, or:
+ * {@code bench/ab-jvm.sh}, or:
  * {@code java -cp <this build> dev.streamfold.bench.SameJvmAb <base cp> <new cp> <class> <method>
  * <ops per call> <slices> <calls per slice> <field>=<v1,v2,..> [<field>=<v>]...}
  */

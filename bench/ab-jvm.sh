@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Same-run A/B of one benchmark method against another commit's build (default main), in one JVM
 # with alternating slices (dev.streamfold.bench.SameJvmAb): CPU ns and allocated bytes per op.
-#   bench/ab.sh [BASE_REF] -- CLASS METHOD OPS_PER_CALL SLICES CALLS FIELD=V1,V2 [FIELD=V]...
-#   bench/ab.sh main -- dev.streamfold.window.ShardedWindowBenchmark routeIngestAndClose 100 40 1000 shards=1,2,4 tracesPerRequest=10
+#   bench/ab-jvm.sh [BASE_REF] -- CLASS METHOD OPS_PER_CALL SLICES CALLS FIELD=V1,V2 [FIELD=V]...
+#   bench/ab-jvm.sh main -- dev.streamfold.window.ShardedWindowBenchmark routeIngestAndClose 100 40 1000 shards=1,2,4 tracesPerRequest=10
 # The benchmark class is taken from each side's own test classes. Env: SKIP_BUILD=1 reuses both builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
