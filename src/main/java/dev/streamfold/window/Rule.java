@@ -10,12 +10,22 @@ import java.util.regex.Pattern;
 
 /**
  * A compiled recognition rule (see {@link RuleConfig}). A regex is guarded by its longest literal
- * run so that most non-matching names are rejected with a substring check, and its matcher is
- * reused. Not thread-safe: each window shard compiles its own rules.
+ * run so that most non-matching names are rejected with a substring check, its matcher is
+ * reused, and its verdict on the last names seen is remembered: chunk span names repeat (the
+ * same few operations with a chunk number), and a regex with a leading {@code .+} backtracks
+ * over the whole name on every call. Not thread-safe: each window shard compiles its own rules.
  */
 final class Rule {
+  /** Names whose regex verdict is remembered, direct-mapped by hash (a power of two). */
+  static final int NAME_CACHE = 256;
+  /** Longer names are matched every time: the cache must not keep big strings alive. */
+  static final int MAX_CACHED_NAME = 128;
+
   private final Pattern regex;
   private final Matcher matcher;
+  private final String[] cachedNames;
+  private final boolean[] cachedVerdicts;
+  private final long[] cachedIndexes;
   private final String literal;
   private final String eventName;
   private final String attributeKey;
@@ -25,8 +35,8 @@ final class Rule {
   private final boolean indexGroup;
   private final String indexAttribute;
   private final long indexBase;
-  /** The name the matcher last matched (its groups belong to it). */
-  private String matchedName;
+  /** The raw index the regex captured from the name last matched, -1 if none. */
+  private long lastIndex = -1;
   /** How reports name the rule, e.g. {@code chunk_logs[1] event_name=llm_stream.chunk}. */
   final String label;
 
@@ -38,6 +48,9 @@ final class Rule {
     this.label = position + describe(c);
     this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
     this.matcher = regex == null ? null : regex.matcher("");
+    this.cachedNames = regex == null ? null : new String[NAME_CACHE];
+    this.cachedVerdicts = regex == null ? null : new boolean[NAME_CACHE];
+    this.cachedIndexes = regex == null ? null : new long[NAME_CACHE];
     this.literal = c.nameRegex.isEmpty() ? "" : longestLiteral(c.nameRegex);
     this.eventName = c.eventName;
     this.attributeKey = c.attributeKey;
@@ -79,13 +92,8 @@ final class Rule {
       if (!literal.isEmpty() && !name.contains(literal)) {
         return false;
       }
-      // the same name object as the last match matches again (the index is read right after)
-      if (name != matchedName) {
-        if (!matcher.reset(name).matches()) {
-          matchedName = null;
-          return false;
-        }
-        matchedName = name;
+      if (!regexMatches(name)) {
+        return false;
       }
     }
     if (!attributeKey.isEmpty()) {
@@ -114,11 +122,10 @@ final class Rule {
       raw = Attributes.count(attrs, indexAttribute);
     }
     if (raw < 0 && indexGroup) {
-      if (name != matchedName && !matcher.reset(name).matches()) {
+      if (!regexMatches(name)) {
         return -1;
       }
-      matchedName = name;
-      raw = parseIndex(matcher.group(RuleConfig.INDEX_GROUP));
+      raw = lastIndex;
     }
     return normalize(raw, indexBase);
   }
@@ -145,6 +152,30 @@ final class Rule {
       v = v * 10 + (c - '0');
     }
     return v;
+  }
+
+  /** Whether the regex matches the whole name; sets {@link #lastIndex}. Remembered per name. */
+  private boolean regexMatches(String name) {
+    if (name.length() > MAX_CACHED_NAME) {
+      return match(name);
+    }
+    int h = name.hashCode();
+    int i = (h ^ (h >>> 16)) & (NAME_CACHE - 1);
+    if (name.equals(cachedNames[i])) {
+      lastIndex = cachedIndexes[i];
+      return cachedVerdicts[i];
+    }
+    boolean verdict = match(name);
+    cachedNames[i] = name;
+    cachedVerdicts[i] = verdict;
+    cachedIndexes[i] = lastIndex;
+    return verdict;
+  }
+
+  private boolean match(String name) {
+    boolean m = matcher.reset(name).matches();
+    lastIndex = m && indexGroup ? parseIndex(matcher.group(RuleConfig.INDEX_GROUP)) : -1;
+    return m;
   }
 
   /** The longest run of characters the regex matches literally (conservative: stops at any metacharacter). */
