@@ -121,18 +121,12 @@ public final class ExporterConfig {
     return out;
   }
 
+  /** Each named exporter (names and types are checked by the loader) and that no two share a queue directory. */
   static void validateNamed(Map<String, ExporterConfig> named, Validator v) {
     Map<String, String> dirs = new LinkedHashMap<>();
     for (Map.Entry<String, ExporterConfig> e : named.entrySet()) {
       String name = e.getKey();
       ExporterConfig cfg = e.getValue();
-      boolean known = typeOf(name) != null && name.matches("[a-z_]+(/[A-Za-z0-9_.-]+)?");
-      v.check(known, name, "not an exporter name: use otlp, otlphttp or file, optionally with /instance (e.g. otlp/tempo)");
-      if (!known || cfg == null) {
-        v.check(cfg != null, name, "must have settings");
-        continue;
-      }
-      cfg.type = typeOf(name);
       cfg.validate(v.section(name));
       if (cfg.queue.persistent.enabled) {
         String dir = java.nio.file.Path.of(cfg.queue.persistent.directory).toAbsolutePath().normalize().toString();

@@ -7,8 +7,6 @@ public final class ReceiverConfig {
   public Grpc grpc = new Grpc();
   public Http http = new Http();
   public AuthConfig auth = new AuthConfig();
-  /** Deprecated alias of {@code window.max_pending_items} (null = not set); see {@link WindowConfig#resolvePendingAlias}. */
-  public Long maxPendingItems;
 
   public static final class Grpc {
     public boolean enabled = true;

@@ -11,13 +11,6 @@ public final class StreamfoldConfig {
   public ExporterConfig exporter = new ExporterConfig();
   /** Several exporters at once, by Collector-style name ({@code otlp/tempo}, {@code file}); replaces {@code exporter}. */
   public java.util.Map<String, ExporterConfig> exporters = new java.util.LinkedHashMap<>();
-  private boolean exporterSet;
-
-  /** Bound from YAML: remembers that {@code exporter} was given, so it cannot be mixed with {@code exporters}. */
-  public void setExporter(ExporterConfig exporter) {
-    this.exporter = exporter;
-    this.exporterSet = true;
-  }
 
   /** The exporters to run, by name: {@code exporters}, or {@code exporter} alone named by its type. */
   public java.util.Map<String, ExporterConfig> exportersByName() {
@@ -30,19 +23,15 @@ public final class StreamfoldConfig {
     public ReceiverConfig otlp = new ReceiverConfig();
   }
 
-  public void validate() throws ConfigException {
-    Validator v = new Validator();
+  void validate(Validator v) {
     receivers.otlp.validate(v.section("receivers").section("otlp"));
-    WindowConfig.resolvePendingAlias(receivers.otlp, window, v);
     window.validate(v.section("window"));
-    if (exporters == null || exporters.isEmpty()) {
+    if (exporters.isEmpty()) {
       exporter.validate(v.section("exporter"));
     } else {
-      v.check(!exporterSet, "exporter", "set either exporter (one) or exporters (several by name), not both");
       ExporterConfig.validateNamed(exporters, v.section("exporters"));
     }
     telemetry.validate(v.section("telemetry"));
     service.validate(v.section("service"));
-    v.throwIfAny();
   }
 }

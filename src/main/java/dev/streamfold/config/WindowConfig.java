@@ -77,26 +77,6 @@ public final class WindowConfig {
     public List<String> clientSpanOperations = new ArrayList<>(List.of("chat", "text_completion", "generate_content"));
   }
 
-  /**
-   * {@code receivers.otlp.max_pending_items} is the old name of {@code window.max_pending_items}
-   * (the bound is the window's): when set it still applies, with a warning; set together with a
-   * different {@code window.max_pending_items} it is an error.
-   */
-  static void resolvePendingAlias(ReceiverConfig receiver, WindowConfig window, Validator v) {
-    Long old = receiver.maxPendingItems;
-    if (old == null) {
-      return;
-    }
-    Validator r = v.section("receivers").section("otlp");
-    r.positive(old, "max_pending_items");
-    if (window.maxPendingItems != DEFAULT_MAX_PENDING_ITEMS && window.maxPendingItems != old) {
-      r.check(false, "max_pending_items", "is the deprecated name of window.max_pending_items; set only window.max_pending_items");
-      return;
-    }
-    log.warn("receivers.otlp.max_pending_items is deprecated: use window.max_pending_items (now {})", old);
-    window.maxPendingItems = old;
-  }
-
   void validate(Validator v) {
     v.nonNegative(finalizeGrace, "finalize_grace");
     v.positive(idleTimeout, "idle_timeout");
