@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -192,6 +193,20 @@ public final class ConfigLoader {
       ConfigMerge.set(tree, s, mapper, tree);
     }
     return build(tree, validate);
+  }
+
+  /**
+   * A variant of a window configuration: {@code base} with overrides relative to {@code window}
+   * (e.g. {@code shards=1}), made and validated like a loaded configuration.
+   */
+  public static WindowConfig window(WindowConfig base, String... sets) throws ConfigException {
+    ObjectNode tree = JsonNodeFactory.instance.objectNode();
+    tree.set("window", ConfigPrinter.tree(base));
+    ObjectMapper mapper = mapper();
+    for (String s : sets) {
+      ConfigMerge.set(tree, "window." + s, mapper, tree);
+    }
+    return build(tree, true).window;
   }
 
   public StreamfoldConfig loadDefault() throws ConfigException {

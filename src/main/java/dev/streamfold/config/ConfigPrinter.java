@@ -56,8 +56,8 @@ public final class ConfigPrinter {
     }
   }
 
-  /** Every key of {@code cfg}, unmasked, as the loader reads it back (durations in their short form). */
-  static ObjectNode tree(StreamfoldConfig cfg) {
+  /** Every key of {@code cfg} (a config record), unmasked, as the loader reads it back (durations in their short form). */
+  static ObjectNode tree(Object cfg) {
     return mapper().valueToTree(cfg);
   }
 

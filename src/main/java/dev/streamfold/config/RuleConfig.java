@@ -9,49 +9,15 @@ import java.util.regex.PatternSyntaxException;
  * event / log event name and {@code name_regex} may match it instead. {@code attribute_key}
  * with {@code attribute_value} requires that attribute to equal the value (compared as its
  * string form); {@code attribute_key} alone requires presence.
+ *
+ * @param chunkTime chunk-span rules only: what a matching chunk span covers. {@code end}
+ *     (default): producing one chunk, its time is the span end (Burr); {@code block}: a whole
+ *     text or reasoning block from its first delta to its last, its time is the span start and
+ *     sampling runs to the end of the last block (Mastra {@code model_chunk})
  */
-public final class RuleConfig {
-  public String nameRegex = "";
-  public String eventName = "";
-  public String attributeKey = "";
-  public String attributeValue = "";
-  /**
-   * Chunk-span rules only: what a matching chunk span covers. {@code end} (default): producing one
-   * chunk, its time is the span end (Burr); {@code block}: a whole text or reasoning block from its
-   * first delta to its last, its time is the span start and sampling runs to the end of the last
-   * block (Mastra {@code model_chunk}).
-   */
-  public String chunkTime = CHUNK_TIME_END;
-
+public record RuleConfig(String nameRegex, String eventName, String attributeKey, String attributeValue, String chunkTime) {
   public static final String CHUNK_TIME_END = "end";
   public static final String CHUNK_TIME_BLOCK = "block";
-
-  public RuleConfig() {}
-
-  public static RuleConfig named(String eventName) {
-    RuleConfig r = new RuleConfig();
-    r.eventName = eventName;
-    return r;
-  }
-
-  public static RuleConfig regex(String regex) {
-    RuleConfig r = new RuleConfig();
-    r.nameRegex = regex;
-    return r;
-  }
-
-  public static RuleConfig attribute(String key, String value) {
-    RuleConfig r = new RuleConfig();
-    r.attributeKey = key;
-    r.attributeValue = value;
-    return r;
-  }
-
-  /** This rule with {@code chunk_time: block}. */
-  public RuleConfig blocks() {
-    chunkTime = CHUNK_TIME_BLOCK;
-    return this;
-  }
 
   public boolean isBlock() {
     return CHUNK_TIME_BLOCK.equals(chunkTime);

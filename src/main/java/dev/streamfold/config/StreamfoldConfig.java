@@ -6,7 +6,7 @@ package dev.streamfold.config;
  */
 public final class StreamfoldConfig {
   public Receivers receivers = new Receivers();
-  public WindowConfig window = new WindowConfig();
+  public WindowConfig window;
   /** One exporter (the original form); see {@link #exporters} for several. */
   public ExporterConfig exporter = new ExporterConfig();
   /** Several exporters at once, by Collector-style name ({@code otlp/tempo}, {@code file}); replaces {@code exporter}. */

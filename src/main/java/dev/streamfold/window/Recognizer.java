@@ -30,13 +30,13 @@ final class Recognizer {
   private final Set<String> clientSpanOperations;
 
   Recognizer(WindowConfig.Rules rules) {
-    chunkSpans = compile(rules.chunkSpans, "chunk_spans");
-    chunkEvents = compile(rules.chunkEvents, "chunk_events");
-    chunkLogs = compile(rules.chunkLogs, "chunk_logs");
-    markers = compile(rules.firstChunkMarkers, "first_chunk_markers");
-    streamSpans = compile(rules.streamSpans, "stream_spans");
-    firstChunkAttributes = rules.firstChunkAttributes.toArray(String[]::new);
-    clientSpanOperations = Set.copyOf(rules.clientSpanOperations);
+    chunkSpans = compile(rules.chunkSpans(), "chunk_spans");
+    chunkEvents = compile(rules.chunkEvents(), "chunk_events");
+    chunkLogs = compile(rules.chunkLogs(), "chunk_logs");
+    markers = compile(rules.firstChunkMarkers(), "first_chunk_markers");
+    streamSpans = compile(rules.streamSpans(), "stream_spans");
+    firstChunkAttributes = rules.firstChunkAttributes().toArray(String[]::new);
+    clientSpanOperations = Set.copyOf(rules.clientSpanOperations());
   }
 
   private static Rule[] compile(List<RuleConfig> list, String name) {

@@ -42,7 +42,7 @@ class DeployConfigTest {
     assertThat(c.exporter.type).isEqualTo("file");
     assertThat(c.exporter.file.path).startsWith("/var/lib/streamfold/");
     assertThat(c.receivers.otlp.auth.enabled()).isFalse();
-    assertThat(c.window.finalizeGrace).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.window.finalizeGrace()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.service.shutdown.acceptGrace).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.service.shutdown.timeout).isEqualTo(Duration.ofSeconds(10));
   }
@@ -63,7 +63,7 @@ class DeployConfigTest {
     assertThat(c.exporter.otlp.endpoint).isEqualTo("http://collector:4318");
     assertThat(c.receivers.otlp.grpc.endpoint).isEqualTo("0.0.0.0:24317");
     assertThat(c.service.health.endpoint).isEqualTo("127.0.0.1:23133");
-    assertThat(c.window.finalizeGrace).isEqualTo(Duration.ofMillis(200));
+    assertThat(c.window.finalizeGrace()).isEqualTo(Duration.ofMillis(200));
     assertThat(c.service.shutdown.acceptGrace).isEqualTo(Duration.ofSeconds(1));
   }
 

@@ -55,9 +55,9 @@ class ExplainMatchesServiceTest {
       service.start();
       try {
         send(service, clock, InputReader.read(List.of(fixture)).requests());
-        clock.advance(cfg.window.finalizeGrace);
+        clock.advance(cfg.window.finalizeGrace());
         assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
-        clock.advance(cfg.window.idleTimeout);
+        clock.advance(cfg.window.idleTimeout());
         assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
         await().atMost(Duration.ofSeconds(20)).until(() -> downstream.spans().size() >= report.totals().outSpans());
         List<Span> out = downstream.spans();

@@ -1,5 +1,6 @@
 package dev.streamfold.explain;
 
+import dev.streamfold.config.TestConfig;
 import static dev.streamfold.testing.Otlp.chunk;
 import static dev.streamfold.testing.Otlp.event;
 import static dev.streamfold.testing.Otlp.id;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExplainerTest {
   @TempDir Path dir;
-  final WindowConfig defaults = new WindowConfig();
+  final WindowConfig defaults = TestConfig.window();
 
   Path recording(String name, Message... requests) throws IOException {
     StringBuilder b = new StringBuilder();
