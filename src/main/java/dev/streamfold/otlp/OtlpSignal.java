@@ -6,13 +6,10 @@ import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
-import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
@@ -34,22 +31,23 @@ import java.util.List;
  * {@code I}), count its units, validate an item, hand it to the {@link Ingress} and answer with
  * a partial success. The receiver's handler, the validator, the window's router and shards are
  * written once against this description ({@link Regroup} is the one tree rebuild). Immutable;
- * the three instances are {@link #TRACES}, {@link #LOGS} and {@link #METRICS}.
+ * the three instances are {@link #TRACES}, {@link #LOGS} and {@link #METRICS}, described in
+ * {@link TraceSignal}, {@link LogSignal} and {@link MetricSignal}.
  */
 public abstract class OtlpSignal<Req, R, S, I, Res extends Message> {
   public static final OtlpSignal<ExportTraceServiceRequest, ResourceSpans, ScopeSpans, Span, ExportTraceServiceResponse> TRACES =
-      new Traces();
+      new TraceSignal();
   public static final OtlpSignal<ExportLogsServiceRequest, ResourceLogs, ScopeLogs, LogRecord, ExportLogsServiceResponse> LOGS =
-      new Logs();
+      new LogSignal();
   public static final OtlpSignal<ExportMetricsServiceRequest, ResourceMetrics, ScopeMetrics, Metric, ExportMetricsServiceResponse> METRICS =
-      new Metrics();
+      new MetricSignal();
 
   private final Signal signal;
   private final Unit unit;
   private final Unit extraUnit;
   private final String itemName;
 
-  private OtlpSignal(Signal signal, Unit unit, Unit extraUnit, String itemName) {
+  OtlpSignal(Signal signal, Unit unit, Unit extraUnit, String itemName) {
     this.signal = signal;
     this.unit = unit;
     this.extraUnit = extraUnit;
@@ -143,273 +141,4 @@ public abstract class OtlpSignal<Req, R, S, I, Res extends Message> {
 
   /** The export response: empty when nothing was rejected, else a partial success. */
   public abstract Res response(long rejected, String message);
-
-  // ---- the three signals
-
-  private static final class Traces
-      extends OtlpSignal<ExportTraceServiceRequest, ResourceSpans, ScopeSpans, Span, ExportTraceServiceResponse> {
-    Traces() {
-      super(Signal.TRACES, Unit.SPAN, Unit.SPAN_EVENT, "span");
-    }
-
-    @Override
-    public ExportTraceServiceRequest parse(byte[] b, int off, int len) throws InvalidProtocolBufferException {
-      return ExportTraceServiceRequest.parser().parseFrom(b, off, len);
-    }
-
-    @Override
-    public ExportTraceServiceRequest parseJson(String json) throws InvalidProtocolBufferException {
-      ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
-      OtlpJson.merge(json, b);
-      return b.build();
-    }
-
-    @Override
-    public List<ResourceSpans> resources(ExportTraceServiceRequest r) {
-      return r.getResourceSpansList();
-    }
-
-    @Override
-    public List<ScopeSpans> scopes(ResourceSpans rg) {
-      return rg.getScopeSpansList();
-    }
-
-    @Override
-    public List<Span> items(ScopeSpans sg) {
-      return sg.getSpansList();
-    }
-
-    @Override
-    public Resource resource(ResourceSpans rg) {
-      return rg.getResource();
-    }
-
-    @Override
-    public InstrumentationScope scope(ScopeSpans sg) {
-      return sg.getScope();
-    }
-
-    @Override
-    public ResourceSpans withScopes(ResourceSpans rg, List<ScopeSpans> scopes) {
-      return rg.toBuilder().clearScopeSpans().addAllScopeSpans(scopes).build();
-    }
-
-    @Override
-    public ScopeSpans withItems(ScopeSpans sg, List<Span> items) {
-      return sg.toBuilder().clearSpans().addAllSpans(items).build();
-    }
-
-    @Override
-    public ExportTraceServiceRequest request(List<ResourceSpans> resources) {
-      return ExportTraceServiceRequest.newBuilder().addAllResourceSpans(resources).build();
-    }
-
-    @Override
-    public int units(Span item) {
-      return 1;
-    }
-
-    @Override
-    public int extraUnits(Span item) {
-      return item.getEventsCount();
-    }
-
-    @Override
-    public String check(Span item, long futureLimitNanos) {
-      return ItemChecks.checkSpan(item, futureLimitNanos);
-    }
-
-    @Override
-    public IngestResult offer(Ingress ingress, ExportTraceServiceRequest request) {
-      return ingress.traces(request);
-    }
-
-    @Override
-    public ExportTraceServiceResponse response(long rejected, String message) {
-      if (rejected == 0) {
-        return ExportTraceServiceResponse.getDefaultInstance();
-      }
-      return ExportTraceServiceResponse.newBuilder()
-          .setPartialSuccess(ExportTracePartialSuccess.newBuilder().setRejectedSpans(rejected).setErrorMessage(message))
-          .build();
-    }
-  }
-
-  private static final class Logs
-      extends OtlpSignal<ExportLogsServiceRequest, ResourceLogs, ScopeLogs, LogRecord, ExportLogsServiceResponse> {
-    Logs() {
-      super(Signal.LOGS, Unit.LOG_RECORD, null, "log record");
-    }
-
-    @Override
-    public ExportLogsServiceRequest parse(byte[] b, int off, int len) throws InvalidProtocolBufferException {
-      return ExportLogsServiceRequest.parser().parseFrom(b, off, len);
-    }
-
-    @Override
-    public ExportLogsServiceRequest parseJson(String json) throws InvalidProtocolBufferException {
-      ExportLogsServiceRequest.Builder b = ExportLogsServiceRequest.newBuilder();
-      OtlpJson.merge(json, b);
-      return b.build();
-    }
-
-    @Override
-    public List<ResourceLogs> resources(ExportLogsServiceRequest r) {
-      return r.getResourceLogsList();
-    }
-
-    @Override
-    public List<ScopeLogs> scopes(ResourceLogs rg) {
-      return rg.getScopeLogsList();
-    }
-
-    @Override
-    public List<LogRecord> items(ScopeLogs sg) {
-      return sg.getLogRecordsList();
-    }
-
-    @Override
-    public Resource resource(ResourceLogs rg) {
-      return rg.getResource();
-    }
-
-    @Override
-    public InstrumentationScope scope(ScopeLogs sg) {
-      return sg.getScope();
-    }
-
-    @Override
-    public ResourceLogs withScopes(ResourceLogs rg, List<ScopeLogs> scopes) {
-      return rg.toBuilder().clearScopeLogs().addAllScopeLogs(scopes).build();
-    }
-
-    @Override
-    public ScopeLogs withItems(ScopeLogs sg, List<LogRecord> items) {
-      return sg.toBuilder().clearLogRecords().addAllLogRecords(items).build();
-    }
-
-    @Override
-    public ExportLogsServiceRequest request(List<ResourceLogs> resources) {
-      return ExportLogsServiceRequest.newBuilder().addAllResourceLogs(resources).build();
-    }
-
-    @Override
-    public int units(LogRecord item) {
-      return 1;
-    }
-
-    @Override
-    public String check(LogRecord item, long futureLimitNanos) {
-      return ItemChecks.checkLog(item, futureLimitNanos);
-    }
-
-    @Override
-    public IngestResult offer(Ingress ingress, ExportLogsServiceRequest request) {
-      return ingress.logs(request);
-    }
-
-    @Override
-    public ExportLogsServiceResponse response(long rejected, String message) {
-      if (rejected == 0) {
-        return ExportLogsServiceResponse.getDefaultInstance();
-      }
-      return ExportLogsServiceResponse.newBuilder()
-          .setPartialSuccess(ExportLogsPartialSuccess.newBuilder().setRejectedLogRecords(rejected).setErrorMessage(message))
-          .build();
-    }
-  }
-
-  private static final class Metrics
-      extends OtlpSignal<ExportMetricsServiceRequest, ResourceMetrics, ScopeMetrics, Metric, ExportMetricsServiceResponse> {
-    Metrics() {
-      super(Signal.METRICS, Unit.METRIC_POINT, null, "data point");
-    }
-
-    @Override
-    public ExportMetricsServiceRequest parse(byte[] b, int off, int len) throws InvalidProtocolBufferException {
-      return ExportMetricsServiceRequest.parser().parseFrom(b, off, len);
-    }
-
-    @Override
-    public ExportMetricsServiceRequest parseJson(String json) throws InvalidProtocolBufferException {
-      ExportMetricsServiceRequest.Builder b = ExportMetricsServiceRequest.newBuilder();
-      OtlpJson.merge(json, b);
-      return b.build();
-    }
-
-    @Override
-    public List<ResourceMetrics> resources(ExportMetricsServiceRequest r) {
-      return r.getResourceMetricsList();
-    }
-
-    @Override
-    public List<ScopeMetrics> scopes(ResourceMetrics rg) {
-      return rg.getScopeMetricsList();
-    }
-
-    @Override
-    public List<Metric> items(ScopeMetrics sg) {
-      return sg.getMetricsList();
-    }
-
-    @Override
-    public Resource resource(ResourceMetrics rg) {
-      return rg.getResource();
-    }
-
-    @Override
-    public InstrumentationScope scope(ScopeMetrics sg) {
-      return sg.getScope();
-    }
-
-    @Override
-    public ResourceMetrics withScopes(ResourceMetrics rg, List<ScopeMetrics> scopes) {
-      return rg.toBuilder().clearScopeMetrics().addAllScopeMetrics(scopes).build();
-    }
-
-    @Override
-    public ScopeMetrics withItems(ScopeMetrics sg, List<Metric> items) {
-      return sg.toBuilder().clearMetrics().addAllMetrics(items).build();
-    }
-
-    @Override
-    public ExportMetricsServiceRequest request(List<ResourceMetrics> resources) {
-      return ExportMetricsServiceRequest.newBuilder().addAllResourceMetrics(resources).build();
-    }
-
-    @Override
-    public int units(Metric item) {
-      return Items.dataPoints(item);
-    }
-
-    @Override
-    public boolean validated() {
-      return false;
-    }
-
-    @Override
-    public String check(Metric item, long futureLimitNanos) {
-      return null;
-    }
-
-    @Override
-    public IngestResult offer(Ingress ingress, ExportMetricsServiceRequest request) {
-      return ingress.metrics(request);
-    }
-
-    @Override
-    public boolean nothingToForward(ExportMetricsServiceRequest request, long units) {
-      return request.getResourceMetricsCount() == 0;
-    }
-
-    @Override
-    public ExportMetricsServiceResponse response(long rejected, String message) {
-      if (rejected == 0) {
-        return ExportMetricsServiceResponse.getDefaultInstance();
-      }
-      return ExportMetricsServiceResponse.newBuilder()
-          .setPartialSuccess(ExportMetricsPartialSuccess.newBuilder().setRejectedDataPoints(rejected).setErrorMessage(message))
-          .build();
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package dev.streamfold.window;
 
 import dev.streamfold.otlp.Attributes;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.List;
 
@@ -38,6 +39,17 @@ record ChunkScan(boolean isChunk, long streamId, int delta, long cumulative, boo
   /** A per-chunk token delta from an attribute list, or -1. */
   static int delta(List<KeyValue> attrs) {
     return clampDelta(Attributes.count(attrs, "llm_stream.chunk.tokens"));
+  }
+
+  /** The {@code llm_stream.stream_id} override in an attribute list, or 0. */
+  static long streamIdOf(List<KeyValue> attrs) {
+    AnyValue v = Attributes.find(attrs, Recognizer.STREAM_ID);
+    return v == null ? 0 : Ids.parseStreamId(Attributes.string(v));
+  }
+
+  /** Cumulative {@code gen_ai.usage.output_tokens} in an attribute list, or -1. */
+  static long cumulativeOf(List<KeyValue> attrs) {
+    return Attributes.count(attrs, "gen_ai.usage.output_tokens");
   }
 
   private static int clampDelta(long d) {

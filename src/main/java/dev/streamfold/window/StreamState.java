@@ -71,6 +71,13 @@ final class StreamState {
     this.lastArrival = now;
   }
 
+  /** Raises the cumulative output token count to {@code cumulative} (-1: none). */
+  void cumulative(long cumulative) {
+    if (cumulative > maxCumulative) {
+      maxCumulative = cumulative;
+    }
+  }
+
   /**
    * Appends a chunk. Returns the number of bytes the arrays grew by.
    *

@@ -39,10 +39,10 @@ class ReadFullyTest {
   @Test
   void readsExactlyWhatIsThereWhateverTheStreamAnnounces() throws IOException {
     byte[] data = bytes(1000);
-    assertThat(OtlpGrpcReceiver.readFully(new Announcing(data, 1000))).isEqualTo(data);
-    assertThat(OtlpGrpcReceiver.readFully(new Announcing(data, 10))).isEqualTo(data); // more than announced
-    assertThat(OtlpGrpcReceiver.readFully(new Announcing(data, 5000))).isEqualTo(data); // less than announced
-    assertThat(OtlpGrpcReceiver.readFully(new ByteArrayInputStream(data))).isEqualTo(data);
-    assertThat(OtlpGrpcReceiver.readFully(new Announcing(new byte[0], 0))).isEmpty();
+    assertThat(GrpcPayload.readFully(new Announcing(data, 1000))).isEqualTo(data);
+    assertThat(GrpcPayload.readFully(new Announcing(data, 10))).isEqualTo(data); // more than announced
+    assertThat(GrpcPayload.readFully(new Announcing(data, 5000))).isEqualTo(data); // less than announced
+    assertThat(GrpcPayload.readFully(new ByteArrayInputStream(data))).isEqualTo(data);
+    assertThat(GrpcPayload.readFully(new Announcing(new byte[0], 0))).isEmpty();
   }
 }

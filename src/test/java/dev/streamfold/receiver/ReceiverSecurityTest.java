@@ -147,7 +147,7 @@ class ReceiverSecurityTest {
       assertThat(e.getStatus().getDescription()).doesNotContain(TOKEN);
 
       Metadata md = new Metadata();
-      md.put(OtlpGrpcReceiver.AUTHORIZATION, "bearer " + TOKEN);
+      md.put(GrpcAuthInterceptor.AUTHORIZATION, "bearer " + TOKEN);
       assertThat(TraceServiceGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
           .withDeadlineAfter(10, TimeUnit.SECONDS).export(OtlpGrpcReceiverTest.validRequest(1))).isNotNull();
       assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).setRetryPolicy(null)
