@@ -185,7 +185,7 @@ public final class ConfigLoader {
    */
   static StreamfoldConfig override(StreamfoldConfig base, List<String> sets, boolean validate) throws ConfigException {
     ObjectNode tree = ConfigPrinter.tree(base);
-    if (!base.exporters.isEmpty()) {
+    if (!base.exporters().isEmpty()) {
       tree.remove("exporter");
     }
     ObjectMapper mapper = mapper();
@@ -206,7 +206,7 @@ public final class ConfigLoader {
     for (String s : sets) {
       ConfigMerge.set(tree, "window." + s, mapper, tree);
     }
-    return build(tree, true).window;
+    return build(tree, true).window();
   }
 
   public StreamfoldConfig loadDefault() throws ConfigException {

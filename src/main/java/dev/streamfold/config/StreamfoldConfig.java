@@ -1,30 +1,36 @@
 package dev.streamfold.config;
 
+import java.util.Map;
+
 /**
- * The whole configuration, bound from YAML (snake_case keys). Treated as immutable once
- * {@link ConfigLoader} has validated it.
+ * The whole configuration, bound from YAML (snake_case keys) by {@link ConfigLoader}, the only
+ * place that makes one: immutable records all the way down, validated once.
+ *
+ * @param exporter one exporter (the original form); see {@code exporters} for several
+ * @param exporters several exporters at once, by Collector-style name ({@code otlp/tempo},
+ *     {@code file}); replaces {@code exporter}
  */
-public final class StreamfoldConfig {
-  public Receivers receivers = new Receivers();
-  public WindowConfig window;
-  /** One exporter (the original form); see {@link #exporters} for several. */
-  public ExporterConfig exporter = new ExporterConfig();
-  /** Several exporters at once, by Collector-style name ({@code otlp/tempo}, {@code file}); replaces {@code exporter}. */
-  public java.util.Map<String, ExporterConfig> exporters = new java.util.LinkedHashMap<>();
+public record StreamfoldConfig(
+    Receivers receivers,
+    WindowConfig window,
+    ExporterConfig exporter,
+    Map<String, ExporterConfig> exporters,
+    TelemetryConfig telemetry,
+    ServiceConfig service) {
+  public StreamfoldConfig {
+    exporters = Frozen.map(exporters);
+  }
+
+  /** {@code receivers}: one OTLP receiver section. */
+  public record Receivers(ReceiverConfig otlp) {}
 
   /** The exporters to run, by name: {@code exporters}, or {@code exporter} alone named by its type. */
-  public java.util.Map<String, ExporterConfig> exportersByName() {
+  public Map<String, ExporterConfig> exportersByName() {
     return ExporterConfig.byName(exporter, exporters);
-  }
-  public TelemetryConfig telemetry = new TelemetryConfig();
-  public ServiceConfig service = new ServiceConfig();
-
-  public static final class Receivers {
-    public ReceiverConfig otlp = new ReceiverConfig();
   }
 
   void validate(Validator v) {
-    receivers.otlp.validate(v.section("receivers").section("otlp"));
+    receivers.otlp().validate(v.section("receivers").section("otlp"));
     window.validate(v.section("window"));
     if (exporters.isEmpty()) {
       exporter.validate(v.section("exporter"));

@@ -89,10 +89,10 @@ public final class HeapBudget {
    * {@value #FIT_SHARE} of {@code heap}; each names the keys and what they cost.
    */
   public static List<String> warnings(StreamfoldConfig cfg, long heap) {
-    long window = Math.max(cfg.window.memoryBudgetMib() * MIB, cfg.window.maxOpenStreams() * BYTES_PER_OPEN_STREAM);
-    long recent = cfg.window.recentlyClosed().maxKeys() * BYTES_PER_RECENT_KEY;
-    long pending = cfg.window.maxPendingItems() * BYTES_PER_PENDING_ITEM;
-    long queue = cfg.exporter.queue.persistent.enabled ? 0 : cfg.exporter.queue.capacityItems * BYTES_PER_QUEUED_ITEM;
+    long window = Math.max(cfg.window().memoryBudgetMib() * MIB, cfg.window().maxOpenStreams() * BYTES_PER_OPEN_STREAM);
+    long recent = cfg.window().recentlyClosed().maxKeys() * BYTES_PER_RECENT_KEY;
+    long pending = cfg.window().maxPendingItems() * BYTES_PER_PENDING_ITEM;
+    long queue = cfg.exporter().queue().persistent().enabled() ? 0 : cfg.exporter().queue().capacityItems() * BYTES_PER_QUEUED_ITEM;
     long total = window + recent + pending + queue;
     List<String> out = new ArrayList<>();
     if (total > heap * FIT_SHARE) {

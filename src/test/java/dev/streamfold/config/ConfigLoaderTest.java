@@ -13,15 +13,15 @@ class ConfigLoaderTest {
   @Test
   void embeddedDefaultIsTheDefault() throws Exception {
     StreamfoldConfig c = loader.loadDefault();
-    assertThat(c.window.finalizeGrace()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.receivers.otlp.grpc.endpoint).isEqualTo("localhost:4317");
-    assertThat(c.exporter.type).isEqualTo("file");
-    assertThat(c.exporter.file.path).isEqualTo("./streamfold-data/output.jsonl");
-    assertThat(c.window.rules().chunkSpans()).extracting(RuleConfig::chunkTime).containsExactly("end", "block");
-    assertThat(c.window.rules().chunkEvents()).extracting(r -> r.eventName())
+    assertThat(c.window().finalizeGrace()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.receivers().otlp().grpc().endpoint()).isEqualTo("localhost:4317");
+    assertThat(c.exporter().type()).isEqualTo("file");
+    assertThat(c.exporter().file().path()).isEqualTo("./streamfold-data/output.jsonl");
+    assertThat(c.window().rules().chunkSpans()).extracting(RuleConfig::chunkTime).containsExactly("end", "block");
+    assertThat(c.window().rules().chunkEvents()).extracting(r -> r.eventName())
         .containsExactly("gen_ai.content.completion.chunk", "llm.content.completion.chunk");
-    assertThat(c.telemetry.prometheus.endpoint).isEqualTo("localhost:9464");
-    assertThat(c.service.health.endpoint).isEqualTo("localhost:13133");
+    assertThat(c.telemetry().prometheus().endpoint()).isEqualTo("localhost:9464");
+    assertThat(c.service().health().endpoint()).isEqualTo("localhost:13133");
   }
 
   @Test
@@ -74,10 +74,10 @@ class ConfigLoaderTest {
               x-scope-orgid: "${env:TENANT}-prod"
               x-empty: "${env:EMPTY:-fallback}"
         """);
-    assertThat(c.window.finalizeGrace()).isEqualTo(Duration.ofMillis(750));
-    assertThat(c.window.idleTimeout()).isEqualTo(Duration.ofSeconds(45));
-    assertThat(c.window.maxOpenStreams()).isEqualTo(1234);
-    assertThat(c.exporter.otlp.headers).containsEntry("x-scope-orgid", "acme-prod").containsEntry("x-empty", "fallback");
+    assertThat(c.window().finalizeGrace()).isEqualTo(Duration.ofMillis(750));
+    assertThat(c.window().idleTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(c.window().maxOpenStreams()).isEqualTo(1234);
+    assertThat(c.exporter().otlp().headers()).containsEntry("x-scope-orgid", "acme-prod").containsEntry("x-empty", "fallback");
   }
 
   @Test

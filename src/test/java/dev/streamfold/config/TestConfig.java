@@ -1,8 +1,14 @@
 package dev.streamfold.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Configurations for tests, made the way users make them: the defaults plus {@code --set
@@ -34,24 +40,96 @@ public final class TestConfig {
     }
   }
 
+  /**
+   * A section ({@link #PLACES}: window, receiver, exporter, TLS, ...) with overrides relative to
+   * it, validated in its place in the defaults ({@code TestConfig.with(exporter, "batch.max_size=10")}).
+   */
+  public static <T extends Record> T with(T section, String... sets) {
+    return change(section, true, sets);
+  }
+
+  /** {@link #with(Record, String...)} without validation. */
+  public static <T extends Record> T uncheckedWith(T section, String... sets) {
+    return change(section, false, sets);
+  }
+
+  /** Where each section type sits in the configuration; TLS and auth as a receiver's. */
+  static final Map<Class<?>, String> PLACES = Map.ofEntries(
+      Map.entry(WindowConfig.class, "window"),
+      Map.entry(ReceiverConfig.class, "receivers.otlp"),
+      Map.entry(AuthConfig.class, "receivers.otlp.auth"),
+      Map.entry(TlsConfig.class, "receivers.otlp.grpc.tls"),
+      Map.entry(ExporterConfig.class, "exporter"),
+      Map.entry(ExporterConfig.Retry.class, "exporter.retry"),
+      Map.entry(TelemetryConfig.class, "telemetry"),
+      Map.entry(ServiceConfig.class, "service"),
+      Map.entry(ServiceConfig.MemoryLimiter.class, "service.memory_limiter"),
+      Map.entry(DebugConfig.class, "service.debug"));
+
+  /** {@code path=value} with the value written as YAML: durations as {@code 20ms}, strings quoted. */
+  public static String set(String path, Object value) {
+    return path + "=" + yaml(value);
+  }
+
+  static String yaml(Object v) {
+    if (v instanceof Duration d) {
+      return ConfigPrinter.format(d);
+    }
+    if (v instanceof Number || v instanceof Boolean) {
+      return v.toString();
+    }
+    String s = String.valueOf(v);
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Record> T change(T section, boolean validate, String... sets) {
+    String place = PLACES.get(section.getClass());
+    if (place == null) {
+      throw new IllegalArgumentException("no place known for " + section.getClass());
+    }
+    try {
+      ObjectNode tree = JsonNodeFactory.instance.objectNode();
+      String[] keys = place.split("\\.");
+      ObjectNode parent = tree;
+      for (int i = 0; i < keys.length - 1; i++) {
+        parent = parent.putObject(keys[i]);
+      }
+      parent.set(keys[keys.length - 1], ConfigPrinter.tree(section));
+      ObjectMapper mapper = ConfigLoader.mapper();
+      for (String s : sets) {
+        ConfigMerge.set(tree, place + "." + s, mapper, tree);
+      }
+      JsonNode built = ConfigPrinter.tree(ConfigLoader.build(tree, validate));
+      for (String k : keys) {
+        built = built.get(k);
+      }
+      return (T) mapper.treeToValue(built, section.getClass());
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static WindowConfig window(String... sets) {
-    return of(under("window", sets)).window;
+    return of(under("window", sets)).window();
   }
 
   public static ReceiverConfig receiver(String... sets) {
-    return of(under("receivers.otlp", sets)).receivers.otlp;
+    return of(under("receivers.otlp", sets)).receivers().otlp();
   }
 
   public static ExporterConfig exporter(String... sets) {
-    return of(under("exporter", sets)).exporter;
+    return of(under("exporter", sets)).exporter();
   }
 
   public static TelemetryConfig telemetry(String... sets) {
-    return of(under("telemetry", sets)).telemetry;
+    return of(under("telemetry", sets)).telemetry();
   }
 
   public static ServiceConfig service(String... sets) {
-    return of(under("service", sets)).service;
+    return of(under("service", sets)).service();
   }
 
   /** {@code sets} relative to {@code section}. */

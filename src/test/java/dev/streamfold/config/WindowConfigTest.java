@@ -11,8 +11,8 @@ class WindowConfigTest {
 
   @Test
   void maxPendingItemsIsAWindowKey() throws Exception {
-    assertThat(loader.loadDefault().window.maxPendingItems()).isEqualTo(dev.streamfold.limiter.HeapBudget.maxPendingItems());
-    assertThat(loader.parse("window:\n  max_pending_items: 1234\n").window.maxPendingItems()).isEqualTo(1234);
+    assertThat(loader.loadDefault().window().maxPendingItems()).isEqualTo(dev.streamfold.limiter.HeapBudget.maxPendingItems());
+    assertThat(loader.parse("window:\n  max_pending_items: 1234\n").window().maxPendingItems()).isEqualTo(1234);
     assertThatThrownBy(() -> loader.parse("window:\n  max_pending_items: 0\n"))
         .hasMessageContaining("window.max_pending_items: must be > 0");
   }
@@ -20,7 +20,7 @@ class WindowConfigTest {
   @Test
   void oldReceiverKeyStillSetsTheWindowBound() throws Exception {
     StreamfoldConfig c = loader.parse("receivers:\n  otlp:\n    max_pending_items: 777\n");
-    assertThat(c.window.maxPendingItems()).isEqualTo(777);
+    assertThat(c.window().maxPendingItems()).isEqualTo(777);
     assertThatThrownBy(() -> loader.parse("receivers:\n  otlp:\n    max_pending_items: -1\n"))
         .hasMessageContaining("receivers.otlp.max_pending_items: must be > 0");
   }

@@ -1,5 +1,6 @@
 package dev.streamfold.debug;
 
+import dev.streamfold.config.TestConfig;
 import static dev.streamfold.testing.Otlp.chunk;
 import static dev.streamfold.testing.Otlp.id;
 import static dev.streamfold.testing.Otlp.kv;
@@ -45,8 +46,7 @@ class DebugPageServiceTest {
     downstream = new FakeCollector();
     clock = new ManualClock();
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.service.debug.enabled = true;
-    cfg.service.debug.endpoint = "127.0.0.1:0";
+    cfg = TestConfig.with(cfg, "service.debug.enabled=true", "service.debug.endpoint=127.0.0.1:0");
     service = new Service(cfg, clock);
     service.start();
   }

@@ -165,7 +165,7 @@ class ExplainerTest {
     // the suggested YAML, as written, makes them chunks
     String yaml = hint.message().substring(hint.message().indexOf("window:"));
     StreamfoldConfig fixed = new ConfigLoader().parse(yaml);
-    Report again = explain(fixed.window, f);
+    Report again = explain(fixed.window(), f);
     StreamReport s = streams(again).get(0);
     assertThat(s.shape()).isEqualTo("chunk_logs");
     assertThat(s.chunks()).isEqualTo(4);

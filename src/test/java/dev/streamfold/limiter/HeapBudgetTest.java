@@ -51,11 +51,11 @@ class HeapBudgetTest {
     Path f = dir.resolve("c.yaml");
     Files.writeString(f, "window:\n  max_open_streams: 1234\n  max_pending_items: 777\n");
     StreamfoldConfig cfg = new ConfigLoader().load(f);
-    assertThat(cfg.window.maxOpenStreams()).isEqualTo(1234);
-    assertThat(cfg.window.maxPendingItems()).isEqualTo(777);
+    assertThat(cfg.window().maxOpenStreams()).isEqualTo(1234);
+    assertThat(cfg.window().maxPendingItems()).isEqualTo(777);
     // unset: derived from this JVM's heap
-    assertThat(cfg.window.memoryBudgetMib()).isEqualTo(HeapBudget.windowBudgetMib(HeapBudget.maxHeap()));
-    assertThat(cfg.exporter.queue.capacityItems).isEqualTo(HeapBudget.queueCapacityItems(HeapBudget.maxHeap()));
+    assertThat(cfg.window().memoryBudgetMib()).isEqualTo(HeapBudget.windowBudgetMib(HeapBudget.maxHeap()));
+    assertThat(cfg.exporter().queue().capacityItems()).isEqualTo(HeapBudget.queueCapacityItems(HeapBudget.maxHeap()));
   }
 
   private static StreamfoldConfig derived(long heap) {

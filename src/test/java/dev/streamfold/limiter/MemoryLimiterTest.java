@@ -1,5 +1,7 @@
 package dev.streamfold.limiter;
 
+import dev.streamfold.config.TestConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ServiceConfig;
@@ -44,7 +46,7 @@ class MemoryLimiterTest {
   final FakeHeap heap = new FakeHeap();
   final List<Double> shed = new ArrayList<>();
   long now = 1_000_000_000L;
-  final ServiceConfig.MemoryLimiter cfg = new ServiceConfig.MemoryLimiter(); // 80 / 90 %, 100 ms
+  final ServiceConfig.MemoryLimiter cfg = TestConfig.service().memoryLimiter(); // 80 / 90 %, 100 ms
   final MemoryLimiter limiter = new MemoryLimiter(cfg, heap, shed::add, () -> now);
 
   void advance(Duration d) {

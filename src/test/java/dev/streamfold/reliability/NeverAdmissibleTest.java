@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.config.TestConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,7 +48,7 @@ class NeverAdmissibleTest {
   void start() throws Exception {
     downstream = new FakeCollector();
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.exporter.queue.capacityItems = 100;
+    cfg = TestConfig.with(cfg, "exporter.queue.capacity_items=100");
     service = new Service(cfg, new ManualClock());
     service.start();
   }

@@ -1,5 +1,6 @@
 package dev.streamfold.telemetry;
 
+import dev.streamfold.config.TestConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.TelemetryConfig;
@@ -17,9 +18,7 @@ class PipelineMetricsTest {
 
   @BeforeEach
   void start() throws Exception {
-    TelemetryConfig c = new TelemetryConfig();
-    c.prometheus.endpoint = "127.0.0.1:0";
-    c.jvmMetrics = false;
+    TelemetryConfig c = TestConfig.telemetry("prometheus.endpoint=127.0.0.1:0", "jvm_metrics=false");
     telemetry = Telemetry.builder(c).build();
     telemetry.start();
     m = telemetry.pipelineMetrics();
