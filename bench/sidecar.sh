@@ -16,9 +16,10 @@
 #   CHUNKS [50]                        chunks per stream
 #   ONLY ["rates overload flood"]      which parts to run
 #   LAUNCH ["java @config/jvm.options"]  the fixed-rate runs' launch (the README's run command)
-#   SMALL_FLAGS ["@<jvm.options without -Xmx> -XX:MaxRAMPercentage=50 -XX:MaxRAM=256m"]
+#   SMALL_FLAGS ["@<jvm.options without -Xmx> <the Dockerfile's JAVA_OPTS> -XX:MaxRAM=256m"]
 #       the 256 MiB runs' JVM flags (the image's; MALLOC_ARENA_MAX=2 as in the image)
 #   BASE_PORT [24600]  ports BASE..BASE+4 (sink, sink stats, streamfold gRPC, metrics, health)
+#   THREADS=1  also per-thread CPU and context switches (wake-ups) of each rate: rate-*.threads.md
 #   SKIP_BUILD=1  use the existing build     OUT [target/sidecar]  logs and results.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,12 +38,14 @@ SINK_HTTP=$((BASE_PORT + 1))
 PORT=$((BASE_PORT + 2))
 PROM_PORT=$((BASE_PORT + 3))
 HEALTH_PORT=$((BASE_PORT + 4))
-JAR=target/streamfold.jar
+JAR=${JAR:-target/streamfold.jar}
 LOGCFG=-Dlogback.configurationFile=bench/logback-bench.xml
 CLK_TCK=$(getconf CLK_TCK)
 mkdir -p "$OUT"
 grep -v '^-Xmx' config/jvm.options >"$OUT/jvm-image.options"
-SMALL_FLAGS=${SMALL_FLAGS:-@$OUT/jvm-image.options -XX:MaxRAMPercentage=50 -XX:MaxRAM=256m}
+# the image's JAVA_OPTS (its heap sizing), read from the Dockerfile so that the two stay the same
+IMAGE_OPTS=$(sed -n 's/^ *JAVA_OPTS="\([^"]*\)".*/\1/p' Dockerfile)
+SMALL_FLAGS=${SMALL_FLAGS:-@$OUT/jvm-image.options $IMAGE_OPTS -XX:MaxRAM=256m}
 
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f $JAR ]]; then
   mvn -o -B -q -DskipTests package
@@ -60,6 +63,14 @@ trap cleanup EXIT
 log() { echo "sidecar: $*" >&2; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# one line per thread: tag tid name ticks(utime+stime) voluntary nonvoluntary context switches
+thread_snap() { # pid tag
+  local t name
+  for t in /proc/"$1"/task/*; do
+    name=$(tr ' ' _ <"$t/comm" 2>/dev/null) || continue
+    echo "$2 ${t##*/} $name $(sed 's/^.*) //' "$t/stat" | awk '{print $12 + $13}') $(awk '/^voluntary_ctxt/ {v=$2} /^nonvoluntary_ctxt/ {n=$2} END {print v, n}' "$t/status")"
+  done 2>/dev/null
+}
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 gc_seconds() { jstat -gc "$1" 2>/dev/null | awk 'NR == 2 {print $NF}'; }
 scrape() { curl -fsS --max-time 5 "http://127.0.0.1:$PROM_PORT/metrics" 2>/dev/null || true; }
@@ -150,6 +161,7 @@ if wants rates; then
     sleep "$WARMUP"
     sink_reset
     s0=$(scrape)
+    [[ ${THREADS:-0} == 1 ]] && thread_snap "$SF_PID" A >"$OUT/rate-$rate.threads"
     c_prev=$(ticks "$SF_PID")
     c_first=$c_prev
     cpu_max=0 rss_sum=0 rss_max=0 n=0
@@ -165,6 +177,12 @@ if wants rates; then
       n=$((n + 1))
     done
     cpu_avg=$(calc "%.1f" "($c_prev - $c_first) * 100 / $CLK_TCK / $n")
+    if [[ ${THREADS:-0} == 1 ]]; then
+      thread_snap "$SF_PID" B >>"$OUT/rate-$rate.threads"
+      { echo "| thread (count) | CPU % of a core | wake-ups/s | preempted/s |"; echo "|---|---:|---:|---:|"
+        awk -v secs="$n" -v hz="$CLK_TCK" -f bench/threads.awk "$OUT/rate-$rate.threads" | sort -t'|' -k3 -rn; } >"$OUT/rate-$rate.threads.md"
+      log "rate $rate: per-thread CPU and wake-ups in $OUT/rate-$rate.threads.md"
+    fi
     s1=$(scrape)
     [[ $rate != idle ]] && wait "$LG" || true
     sleep 3

@@ -38,7 +38,7 @@ final class Defaults {
   /** A recognition rule's keys (see {@link RuleConfig}). */
   static ObjectNode rule() {
     return F.objectNode().put("name_regex", "").put("event_name", "").put("attribute_key", "").put("attribute_value", "")
-        .put("chunk_time", RuleConfig.CHUNK_TIME_END);
+        .put("chunk_time", RuleConfig.CHUNK_TIME_END).put("index_attribute", "").put("index_base", 0);
   }
 
   /** A per-instrument entry of {@code telemetry.instruments}. */

@@ -40,6 +40,9 @@ public record WindowConfig(
    *
    * @param firstChunkAttributes span attributes whose value is the first chunk time (ISO-8601
    *     text, or integer epoch nanoseconds): a first-chunk marker on the span itself
+   * @param chunkCountAttributes stream span attributes stating how many chunks the producer sent
+   *     (Burr's {@code stream.iteration_count}, streamfold's {@code llm_stream.chunk.total}): fewer
+   *     distinct chunks, or indexes that stop short of it, mean chunks are missing
    * @param streamSpans extra rules marking a span as a stream span candidate (beyond
    *     gen_ai.request.stream=true, markers and summaries)
    * @param clientSpanOperations {@code gen_ai.operation.name} values of GenAI client spans, held
@@ -51,6 +54,7 @@ public record WindowConfig(
       List<RuleConfig> chunkLogs,
       List<RuleConfig> firstChunkMarkers,
       List<String> firstChunkAttributes,
+      List<String> chunkCountAttributes,
       List<RuleConfig> streamSpans,
       List<String> clientSpanOperations) {
     public Rules {
@@ -59,6 +63,7 @@ public record WindowConfig(
       chunkLogs = Frozen.list(chunkLogs);
       firstChunkMarkers = Frozen.list(firstChunkMarkers);
       firstChunkAttributes = Frozen.list(firstChunkAttributes);
+      chunkCountAttributes = Frozen.list(chunkCountAttributes);
       streamSpans = Frozen.list(streamSpans);
       clientSpanOperations = Frozen.list(clientSpanOperations);
     }
@@ -82,11 +87,12 @@ public record WindowConfig(
     v.check(shards <= 256, "shards", "must be <= 256");
     v.positive(tick, "tick");
     Validator r = v.section("rules");
-    validateRules(r, "chunk_spans", rules.chunkSpans());
-    validateRules(r, "chunk_events", rules.chunkEvents());
-    validateRules(r, "chunk_logs", rules.chunkLogs());
-    validateRules(r, "first_chunk_markers", rules.firstChunkMarkers());
-    validateRules(r, "stream_spans", rules.streamSpans());
+    validateRules(r, "chunk_spans", rules.chunkSpans(), true);
+    validateRules(r, "chunk_events", rules.chunkEvents(), true);
+    validateRules(r, "chunk_logs", rules.chunkLogs(), true);
+    validateRules(r, "first_chunk_markers", rules.firstChunkMarkers(), false);
+    validateRules(r, "stream_spans", rules.streamSpans(), false);
+    validateNames(r, "chunk_count_attributes", rules.chunkCountAttributes());
     validateNames(r, "first_chunk_attributes", rules.firstChunkAttributes());
     validateNames(r, "client_span_operations", rules.clientSpanOperations());
   }
@@ -100,7 +106,7 @@ public record WindowConfig(
     }
   }
 
-  private static void validateRules(Validator v, String key, List<RuleConfig> list) {
+  private static void validateRules(Validator v, String key, List<RuleConfig> list, boolean chunks) {
     v.check(list != null, key, "must be a list");
     if (list == null) {
       return;
@@ -110,7 +116,10 @@ public record WindowConfig(
       if (rule == null) {
         v.check(false, key + "[" + i + "]", "must not be empty");
       } else {
-        rule.validate(v.section(key + "[" + i + "]"));
+        Validator rv = v.section(key + "[" + i + "]");
+        rule.validate(rv);
+        rv.check(chunks || rule.indexAttribute().isEmpty(), "index_attribute", "only chunk rules have a chunk index");
+        rv.check(chunks || rule.indexBase() == 0, "index_base", "only chunk rules have a chunk index");
       }
     }
   }

@@ -43,6 +43,10 @@ public final class Derivations {
     Arrays.sort(t);
 
     boolean truncated = f.droppedChunks() > 0;
+    // chunks that never arrived: their times are unknown, so figures over the chunk times are not
+    // the stream's (as with truncation), and TTFT is not when the first chunk is among them
+    MissingChunks missing = f.missing() == null ? MissingChunks.NONE : f.missing();
+    boolean partial = truncated || missing.count() > 0;
     boolean hasChunks = n > 0;
     InputShape shape = f.shape();
 
@@ -63,7 +67,7 @@ public final class Derivations {
         if (f.markerTime() >= 0 && f.markerTime() < first) {
           first = f.markerTime();
         }
-        ttft = ms(first - f.streamStart());
+        ttft = missing.first() && (f.markerTime() < 0 || f.markerTime() >= t[0]) ? null : ms(first - f.streamStart());
       } else if (!Double.isNaN(s.ttftMs())) {
         // without chunks the producer's own measurement wins over a marker's timestamp: AI SDK 7
         // stamps ai.stream.firstChunk when the call ends, while msToFirstChunk is right
@@ -78,7 +82,7 @@ public final class Derivations {
 
     Double sampling = null;
     if (hasChunks) {
-      if (!truncated) {
+      if (!partial) {
         sampling = ms(Math.max(t[n - 1], lastBlockEnd) - t[0]);
       }
     } else if (f.hasStreamSpan()) {
@@ -127,7 +131,7 @@ public final class Derivations {
     Double iMax = null;
     Double iAvg = null;
     double[] intervals = new double[0];
-    if (n >= 2 && !truncated) {
+    if (n >= 2 && !partial) {
       intervals = new double[n - 1];
       long min = Long.MAX_VALUE;
       long max = Long.MIN_VALUE;
@@ -156,8 +160,8 @@ public final class Derivations {
       consumer = Double.isNaN(s.consumerMs()) ? null : s.consumerMs();
     }
 
-    boolean complete = f.hasStreamSpan() && f.endReason() == EndReason.STREAM_END;
-    if (truncated) {
+    boolean complete = f.hasStreamSpan() && f.endReason() == EndReason.STREAM_END && missing.count() == 0;
+    if (partial) {
       sampling = null;
       tokensPerSecond = null;
       tpot = null;
@@ -185,7 +189,8 @@ public final class Derivations {
             truncated,
             s.inputTokens() >= 0 ? s.inputTokens() : null,
             s.cacheReadTokens() >= 0 ? s.cacheReadTokens() : null,
-            s.reasoningTokens() >= 0 ? s.reasoningTokens() : null);
+            s.reasoningTokens() >= 0 ? s.reasoningTokens() : null,
+            missing.count() > 0 ? missing.count() : null);
     return new Result(d, intervals);
   }
 

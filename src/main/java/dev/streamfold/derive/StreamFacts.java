@@ -23,6 +23,7 @@ package dev.streamfold.derive;
  * @param endReason why the window closed
  * @param blockChunks the chunk spans are whole blocks ({@code chunk_time: block}): a chunk's time
  *     is its span start, and sampling runs to the end of the last block
+ * @param missing chunks the producer's indexes or count say were sent and never arrived
  */
 public record StreamFacts(
     long[] spanStarts,
@@ -40,7 +41,17 @@ public record StreamFacts(
     long cumulativeTokens,
     InputShape shape,
     EndReason endReason,
-    boolean blockChunks) {
+    boolean blockChunks,
+    MissingChunks missing) {
+  /** Facts with nothing known to be missing. */
+  public StreamFacts(
+      long[] spanStarts, long[] spanEnds, int spanCount, long[] otherTimes, int otherCount, long droppedChunks,
+      long markerTime, boolean hasStreamSpan, long streamStart, long streamEnd, Summary summary, long deltaTokens,
+      long cumulativeTokens, InputShape shape, EndReason endReason, boolean blockChunks) {
+    this(spanStarts, spanEnds, spanCount, otherTimes, otherCount, droppedChunks, markerTime, hasStreamSpan, streamStart,
+        streamEnd, summary, deltaTokens, cumulativeTokens, shape, endReason, blockChunks, MissingChunks.NONE);
+  }
+
   /** The facts of chunk spans that end when their chunk is produced (the default). */
   public StreamFacts(
       long[] spanStarts, long[] spanEnds, int spanCount, long[] otherTimes, int otherCount, long droppedChunks,

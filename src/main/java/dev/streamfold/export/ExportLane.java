@@ -105,6 +105,14 @@ final class ExportLane {
     return queue.check(pending, items);
   }
 
+  /** Why {@link #check} refused (see {@link ExportQueue#retryReason}). */
+  String retryReason(Admission.Verdict verdict, long pending, long items, String exporter) {
+    if (drain.draining()) {
+      return "export is shutting down" + exporter;
+    }
+    return queue.retryReason(verdict, pending, items, exporter);
+  }
+
   // ---- offers
 
   boolean offerSpans(List<ResourceSpans> spans, long items) {

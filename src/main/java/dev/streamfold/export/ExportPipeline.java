@@ -188,21 +188,37 @@ public final class ExportPipeline implements Downstream, Admission {
    */
   @Override
   public Verdict check(long pending, long items) {
+    return refusing(pending, items).verdict;
+  }
+
+  /** The verdict and the lane that decides it (null when admitted); a full queue before a backlog. */
+  private record Refusal(Verdict verdict, ExportLane lane) {}
+
+  private Refusal refusing(long pending, long items) {
     boolean anyHealthy = false;
     for (ExportLane lane : lanes) {
       anyHealthy |= !lane.failing();
     }
-    Verdict v = Verdict.ADMIT;
+    Refusal r = new Refusal(Verdict.ADMIT, null);
     for (ExportLane lane : lanes) {
       Verdict l = lane.check(pending, items);
       if (l == Verdict.NEVER) {
-        return l;
+        return new Refusal(l, lane);
       }
-      if (l == Verdict.RETRY_LATER && (!anyHealthy || !lane.failing())) {
-        v = l;
+      boolean counts = !anyHealthy || !lane.failing();
+      if (counts && (l == Verdict.RETRY_LATER || (l == Verdict.BACKLOG && r.verdict == Verdict.ADMIT))) {
+        r = new Refusal(l, lane);
       }
     }
-    return v;
+    return r;
+  }
+
+  @Override
+  public String retryReason(Verdict verdict, long pending, long items) {
+    Refusal r = refusing(pending, items);
+    ExportLane lane = r.lane != null ? r.lane : lanes.get(0);
+    return lane.retryReason(r.lane != null ? r.verdict : verdict, pending, items,
+        lanes.size() > 1 ? " (exporter " + lane.name() + ")" : "");
   }
 
   @Override

@@ -98,17 +98,47 @@ final class ExportQueue {
     return disk == null ? 0 : disk.sizeBytes();
   }
 
+  /**
+   * RETRY_LATER when the queue itself has no room for {@code items}; BACKLOG when it has, but not
+   * also for the {@code pending} items admitted upstream and not yet offered (the window is behind).
+   */
   Admission.Verdict check(long pending, long items) {
     if (items > admitLimit) {
       return Admission.Verdict.NEVER;
     }
-    if (queued.get() + pending + items > admitLimit) {
+    long q = queued.get();
+    if (q + items > admitLimit) {
       return Admission.Verdict.RETRY_LATER;
+    }
+    if (q + pending + items > admitLimit) {
+      return Admission.Verdict.BACKLOG;
     }
     if (disk != null && disk.sizeBytes() + pendingBytes.get() > disk.maxBytes() * admitShare) {
       return Admission.Verdict.RETRY_LATER;
     }
     return Admission.Verdict.ADMIT;
+  }
+
+  /**
+   * Why {@link #check} refused, with the bound, its config key and the figures.
+   *
+   * @param exporter " (exporter NAME)" when there are several, else ""
+   */
+  String retryReason(Admission.Verdict verdict, long pending, long items, String exporter) {
+    long q = queued.get();
+    if (verdict == Admission.Verdict.BACKLOG) {
+      return "window backlog: " + pending + " items admitted and not yet processed by the window, " + q
+          + " queued for export" + exporter + " and this request's " + items + " exceed the export queue's admission limit of "
+          + admitLimit + " items (exporter.queue.capacity_items " + capacity + " less admission_reserve): the window is behind "
+          + "its input";
+    }
+    if (disk != null && q + pending + items <= admitLimit) {
+      return "persistent export queue is full" + exporter + ": " + (disk.sizeBytes() + pendingBytes.get()) + " of "
+          + disk.maxBytes() + " bytes (exporter.queue.persistent.max_size_mib less admission_reserve)";
+    }
+    return "export queue is full" + exporter + ": " + q + " of " + capacity + " items queued (exporter.queue.capacity_items; "
+        + "admission stops at " + admitLimit + ", admission_reserve keeps the rest for the window's own output): the "
+        + "downstream takes less than the input";
   }
 
   /** The largest request admission could ever let through. */

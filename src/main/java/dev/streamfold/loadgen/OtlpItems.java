@@ -22,6 +22,9 @@ final class OtlpItems {
   static final String CHUNK_EVENT = "gen_ai.content.completion.chunk";
   static final String SENT_ATTRIBUTE = "loadgen.sent_unix_nano";
   static final String CHUNK_TOKENS = "llm_stream.chunk.tokens";
+  /** streamfold's own chunk position attributes: a log chunk's index, the stream span's chunk total. */
+  static final String CHUNK_INDEX = "llm_stream.chunk.index";
+  static final String CHUNK_TOTAL = "llm_stream.chunk.total";
   private static final int NAME_CACHE = 4096;
 
   private final LoadGenOptions options;
@@ -108,7 +111,8 @@ final class OtlpItems {
         .setSeverityNumber(SeverityNumber.SEVERITY_NUMBER_INFO)
         .setTraceId(s.traceId)
         .setSpanId(s.spanId)
-        .setFlags(1);
+        .setFlags(1)
+        .addAttributes(num(CHUNK_INDEX, i));
     if (options.chunkTokens) {
       b.addAttributes(tokenAttributes[s.chunkTokens(i)]);
     }
@@ -117,7 +121,9 @@ final class OtlpItems {
 
   /**
    * The stream span (shapes A, B, C). For shape B it carries all chunk events and counts their
-   * tokens; for A and C the tokens were counted while the chunks were emitted.
+   * tokens; for A and C the tokens were counted while the chunks were emitted, and it states how
+   * many chunks it had ({@code llm_stream.chunk.total}), so a window that sees only some of them
+   * (a scale-out split) says so.
    */
   Span streamSpan(VirtualStream s, long sentEpochNanos) {
     Span.Builder b = Span.newBuilder()
@@ -140,6 +146,8 @@ final class OtlpItems {
         b.addEvents(e);
       }
       s.outputTokens = tokens;
+    } else {
+      b.addAttributes(num(CHUNK_TOTAL, s.chunks));
     }
     b.addAttributes(num("gen_ai.usage.input_tokens", s.inputTokens))
         .addAttributes(num("gen_ai.usage.output_tokens", s.outputTokens))

@@ -11,6 +11,11 @@ public interface Admission {
     ADMIT,
     /** Full for now: the client should retry later (gRPC UNAVAILABLE / HTTP 503). */
     RETRY_LATER,
+    /**
+     * The export queue has room for the request but not also for what is admitted upstream and
+     * not yet processed ({@code pending}): the window is behind. Retry later, as RETRY_LATER.
+     */
+    BACKLOG,
     /** The request alone is larger than the queue could ever take: retrying cannot help. */
     NEVER
   }
@@ -24,6 +29,15 @@ public interface Admission {
 
   /** Why {@link Verdict#NEVER}: names the limit (for the client's error message). */
   String neverReason(long items);
+
+  /**
+   * Why a {@link Verdict#RETRY_LATER} or {@link Verdict#BACKLOG} refusal: names the bound, its
+   * config key and the figures (for the client's error message; read after the check, so the
+   * figures may have moved on).
+   */
+  default String retryReason(Verdict verdict, long pending, long items) {
+    return verdict == Verdict.BACKLOG ? "window backlog counts against the export queue" : "export queue is full";
+  }
 
   /** Admits everything (tests and benchmarks that do not exercise backpressure). */
   Admission ALWAYS =

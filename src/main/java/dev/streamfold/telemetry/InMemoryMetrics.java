@@ -15,7 +15,7 @@ import java.util.function.DoubleSupplier;
  * <ul>
  *   <li>receiver: {@code received.<signal>.<unit>}, {@code refused.<signal>.<reason>}
  *   <li>window: {@code passed.<unit>}, {@code condensed.<unit>}, {@code dropped.<unit>.<reason>},
- *       {@code generated}, {@code chunks.<shape>}, {@code late}, {@code duplicate},
+ *       {@code generated}, {@code chunks.<shape>}, {@code late}, {@code duplicate}, {@code missing},
  *       {@code reparented.<true|false>}
  *   <li>export: {@code exported.<signal>}, {@code export_failed.<signal>.<reason>},
  *       {@code export_rejected.<signal>}, summed over exporters; through {@link #forExporter} also
@@ -136,6 +136,11 @@ public final class InMemoryMetrics implements PipelineMetrics {
   @Override
   public void duplicateChunks(long n) {
     add("duplicate", n);
+  }
+
+  @Override
+  public void missingChunks(long n) {
+    add("missing", n);
   }
 
   @Override

@@ -40,6 +40,7 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
   private final ReasonCounters chunks;
   private final Counter late;
   private final Counter duplicate;
+  private final Counter missing;
   private final Counter reparentedOk;
   private final Counter reparentedNot;
   /** Export counters per exporter (label {@code exporter}); every export series carries it. */
@@ -93,6 +94,10 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
         .register(registry);
     duplicate = Counter.builder("streamfold.duplicate_chunks")
         .description("Chunks seen more than once (counted once).")
+        .register(registry);
+    missing = Counter.builder("streamfold.missing_chunks")
+        .description("Chunks that closed streams lack by their producer's chunk indexes or stated count "
+            + "(never received here: lost upstream, or sent to another instance after a scale-out).")
         .register(registry);
     reparentedOk = reparented("reparented");
     reparentedNot = reparented("unchanged");
@@ -164,6 +169,11 @@ final class MicrometerPipelineMetrics implements PipelineMetrics {
   @Override
   public void duplicateChunks(long n) {
     add(duplicate, n);
+  }
+
+  @Override
+  public void missingChunks(long n) {
+    add(missing, n);
   }
 
   @Override

@@ -14,6 +14,11 @@ public final class Reasons {
   public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
   public static final String UNAUTHENTICATED = "unauthenticated";
   public static final String BACKPRESSURE = "backpressure";
+  /**
+   * The window is behind its input: what it admitted and has not processed reached
+   * {@code window.max_pending_items}, or, with the export queue, the queue's admission limit.
+   */
+  public static final String WINDOW_BACKLOG = "window_backlog";
   public static final String NOT_READY = "not_ready";
   public static final String INVALID_ITEM = "invalid_item";
   /** The memory limiter's soft limit (limiter.MemoryLimiter). */
@@ -39,7 +44,7 @@ public final class Reasons {
 
   /** Receiver refusal reasons (also {@code internal_error}), pre-registered per signal. */
   public static final java.util.List<String> REFUSED = java.util.List.of(
-      MALFORMED, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, UNAUTHENTICATED, BACKPRESSURE, NOT_READY, INVALID_ITEM,
+      MALFORMED, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, UNAUTHENTICATED, BACKPRESSURE, WINDOW_BACKLOG, NOT_READY, INVALID_ITEM,
       TOO_MANY_CONNECTIONS, REQUEST_TIMEOUT, INTERNAL_ERROR);
 
   /** Window drop reasons, pre-registered for the units spans, span events and log records. */

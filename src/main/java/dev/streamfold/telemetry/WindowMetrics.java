@@ -28,6 +28,12 @@ public interface WindowMetrics extends Gauges {
 
   void duplicateChunks(long n);
 
+  /**
+   * Chunks a closed stream lacks by its producer's chunk indexes or stated count (never received
+   * here, so not in the conservation law).
+   */
+  void missingChunks(long n);
+
   /** Spans whose parent chunk span was dropped and that were re-parented (or could not be). */
   void reparented(boolean ok, long n);
 
@@ -53,6 +59,9 @@ public interface WindowMetrics extends Gauges {
 
         @Override
         public void duplicateChunks(long n) {}
+
+        @Override
+        public void missingChunks(long n) {}
 
         @Override
         public void reparented(boolean ok, long n) {}

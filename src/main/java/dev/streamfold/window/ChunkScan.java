@@ -14,14 +14,16 @@ import java.util.List;
  * @param delta per-chunk {@code llm_stream.chunk.tokens}, or -1
  * @param cumulative cumulative {@code gen_ai.usage.output_tokens}, or -1
  * @param labels whether it names a model, provider, system or operation (metric labels)
+ * @param index {@code llm_stream.chunk.index}, or -1
  */
-record ChunkScan(boolean isChunk, long streamId, int delta, long cumulative, boolean labels) {
+record ChunkScan(boolean isChunk, long streamId, int delta, long cumulative, boolean labels, long index) {
   static ChunkScan of(List<KeyValue> attrs) {
     boolean isChunk = false;
     long streamId = 0;
     int delta = -1;
     long cumulative = -1;
     boolean labels = false;
+    long index = -1;
     for (int i = 0, n = attrs.size(); i < n; i++) {
       KeyValue kv = attrs.get(i);
       switch (kv.getKey()) {
@@ -29,11 +31,12 @@ record ChunkScan(boolean isChunk, long streamId, int delta, long cumulative, boo
         case Recognizer.STREAM_ID -> streamId = Ids.parseStreamId(Attributes.string(kv.getValue()));
         case "llm_stream.chunk.tokens" -> delta = clampDelta(Attributes.count(kv.getValue()));
         case "gen_ai.usage.output_tokens" -> cumulative = Attributes.count(kv.getValue());
+        case Recognizer.CHUNK_INDEX -> index = Attributes.count(kv.getValue());
         case "gen_ai.request.model", "gen_ai.provider.name", "gen_ai.system", "gen_ai.operation.name" -> labels = true;
         default -> { }
       }
     }
-    return new ChunkScan(isChunk, streamId, delta, cumulative, labels);
+    return new ChunkScan(isChunk, streamId, delta, cumulative, labels, index);
   }
 
   /** A per-chunk token delta from an attribute list, or -1. */

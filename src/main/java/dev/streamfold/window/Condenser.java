@@ -104,6 +104,9 @@ final class Condenser {
     if (d.chunksTruncated()) {
       a.add(Attributes.of("llm_stream.chunks_truncated", true));
     }
+    if (d.missingChunks() != null) {
+      a.add(Attributes.of("llm_stream.chunk.missing", d.missingChunks()));
+    }
     if (d.inputTokens() != null) {
       a.add(Attributes.of("llm_stream.input_tokens", d.inputTokens()));
     }

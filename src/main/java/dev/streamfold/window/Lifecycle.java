@@ -127,7 +127,7 @@ final class Lifecycle {
       held.traceClosed(st.key.traceHi, st.key.traceLo);
     }
 
-    StreamFactsBuilder.Built built = StreamFactsBuilder.build(st, reason);
+    StreamFactsBuilder.Built built = StreamFactsBuilder.build(st, reason, rec.statedChunkCount(st.streamSpan));
     boolean hasChunks = built.facts().spanCount() + built.facts().otherCount() > 0 || st.dropped > 0;
     if (st.streamSpan != null && !hasChunks && built.facts().markerTime() < 0 && !built.facts().summary().present()) {
       // a held candidate that got nothing: it passes through unchanged
@@ -142,6 +142,9 @@ final class Lifecycle {
 
     Derivations.Result r = Derivations.derive(built.facts());
     DerivedStream d = r.stream();
+    if (d.missingChunks() != null) {
+      metrics.missingChunks(d.missingChunks());
+    }
     ByteString traceId = traceIdBytes(st.key);
     if (st.streamSpan != null) {
       Span condensed = Condenser.condensed(st.streamSpan, d, false, rec);

@@ -95,7 +95,7 @@ final class LogIntake {
       List<KeyValue> attrs = r.getAttributesList();
       st.cumulative(ChunkScan.cumulativeOf(attrs));
       long id = eventName.hashCode() * 0x9E3779B97F4A7C15L + 0x5bd1e995L;
-      store.addBytes(st.add(StreamState.KIND_LOG, time, 0, id, ChunkScan.delta(attrs)));
+      store.addBytes(st.add(StreamState.KIND_LOG, time, 0, id, ChunkScan.delta(attrs), rec.chunkLogIndex(r, eventName)));
       if (!cfg.keepChunks()) {
         st.logUnits++;
         counters.buffer(Unit.LOG_RECORD, 1);

@@ -20,6 +20,8 @@ final class Recognizer {
   static final String STREAM_ID = "llm_stream.stream_id";
   /** The label reports give chunks recognized by {@code llm_stream.is_chunk=true}. */
   static final String IS_CHUNK_RULE = "llm_stream.is_chunk=true";
+  /** A chunk's index in its stream, from 0, on any chunk (span, event, log record). */
+  static final String CHUNK_INDEX = "llm_stream.chunk.index";
 
   private final Rule[] chunkSpans;
   private final Rule[] chunkEvents;
@@ -28,6 +30,7 @@ final class Recognizer {
   private final Rule[] streamSpans;
   private final String[] firstChunkAttributes;
   private final Set<String> clientSpanOperations;
+  private final String[] chunkCountAttributes;
 
   Recognizer(WindowConfig.Rules rules) {
     chunkSpans = compile(rules.chunkSpans(), "chunk_spans");
@@ -37,6 +40,7 @@ final class Recognizer {
     streamSpans = compile(rules.streamSpans(), "stream_spans");
     firstChunkAttributes = rules.firstChunkAttributes().toArray(String[]::new);
     clientSpanOperations = Set.copyOf(rules.clientSpanOperations());
+    chunkCountAttributes = rules.chunkCountAttributes().toArray(String[]::new);
   }
 
   private static Rule[] compile(List<RuleConfig> list, String name) {
@@ -74,6 +78,51 @@ final class Recognizer {
       }
     }
     return null;
+  }
+
+  /**
+   * A chunk span's index from 0 (SPEC: chunk indexes reveal missing chunks): from its rule (a
+   * regex group {@code index} or an index attribute), else {@code llm_stream.chunk.index}
+   * ({@code scanned}, read by {@link ChunkScan}); -1 when unknown.
+   */
+  int chunkSpanIndex(Span s, long scanned) {
+    Rule r = chunkSpanMatch(s); // cheap again: the rule remembers the name its regex matched
+    int i = r != null && r.hasIndex() ? r.index(s.getName(), s.getAttributesList()) : -1;
+    return i >= 0 ? i : Rule.normalize(scanned, 0);
+  }
+
+  /** A chunk event's index from 0, or -1 (see {@link #chunkSpanIndex}). */
+  int chunkEventIndex(Span.Event e) {
+    Rule r = match(chunkEvents, e.getName(), e.getName(), e.getAttributesList());
+    return index(r, e.getName(), e.getAttributesList());
+  }
+
+  /** A chunk log record's index from 0, or -1 (see {@link #chunkSpanIndex}). */
+  int chunkLogIndex(LogRecord l, String eventName) {
+    Rule r = match(chunkLogs, eventName, eventName, l.getAttributesList());
+    return index(r, eventName, l.getAttributesList());
+  }
+
+  private static int index(Rule r, String name, List<KeyValue> attrs) {
+    int i = r != null && r.hasIndex() ? r.index(name, attrs) : -1;
+    return i >= 0 ? i : Rule.normalize(Attributes.count(attrs, CHUNK_INDEX), 0);
+  }
+
+  /**
+   * How many chunks the stream span says the producer sent ({@code window.rules.chunk_count_attributes},
+   * the first present), or -1.
+   */
+  long statedChunkCount(Span streamSpan) {
+    if (streamSpan == null) {
+      return -1;
+    }
+    for (String key : chunkCountAttributes) {
+      long n = Attributes.count(streamSpan.getAttributesList(), key);
+      if (n >= 0) {
+        return n;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -184,9 +233,14 @@ final class Recognizer {
   }
 
   private static String first(Rule[] rules, String name, String eventName, List<KeyValue> attrs) {
+    Rule r = match(rules, name, eventName, attrs);
+    return r == null ? null : r.label;
+  }
+
+  private static Rule match(Rule[] rules, String name, String eventName, List<KeyValue> attrs) {
     for (Rule r : rules) {
       if (r.matches(name, eventName, attrs)) {
-        return r.label;
+        return r;
       }
     }
     return null;

@@ -10,17 +10,33 @@ import java.util.regex.Pattern;
 
 /**
  * A compiled recognition rule (see {@link RuleConfig}). A regex is guarded by its longest literal
- * run so that most non-matching names are rejected with a substring check, and its matcher is
- * reused. Not thread-safe: each window shard compiles its own rules.
+ * run so that most non-matching names are rejected with a substring check, its matcher is
+ * reused, and its verdict on the last names seen is remembered: chunk span names repeat (the
+ * same few operations with a chunk number), and a regex with a leading {@code .+} backtracks
+ * over the whole name on every call. Not thread-safe: each window shard compiles its own rules.
  */
 final class Rule {
+  /** Names whose regex verdict is remembered, direct-mapped by hash (a power of two). */
+  static final int NAME_CACHE = 256;
+  /** Longer names are matched every time: the cache must not keep big strings alive. */
+  static final int MAX_CACHED_NAME = 128;
+
   private final Pattern regex;
   private final Matcher matcher;
+  private final String[] cachedNames;
+  private final boolean[] cachedVerdicts;
+  private final long[] cachedIndexes;
   private final String literal;
   private final String eventName;
   private final String attributeKey;
   private final String attributeValue;
   private final boolean block;
+  /** Chunk index: captured by the regex group {@code index}, or held in this attribute ("" = none). */
+  private final boolean indexGroup;
+  private final String indexAttribute;
+  private final long indexBase;
+  /** The raw index the regex captured from the name last matched, -1 if none. */
+  private long lastIndex = -1;
   /** How reports name the rule, e.g. {@code chunk_logs[1] event_name=llm_stream.chunk}. */
   final String label;
 
@@ -32,11 +48,17 @@ final class Rule {
     this.label = position + describe(c);
     this.regex = c.nameRegex().isEmpty() ? null : Pattern.compile(c.nameRegex());
     this.matcher = regex == null ? null : regex.matcher("");
+    this.cachedNames = regex == null ? null : new String[NAME_CACHE];
+    this.cachedVerdicts = regex == null ? null : new boolean[NAME_CACHE];
+    this.cachedIndexes = regex == null ? null : new long[NAME_CACHE];
     this.literal = c.nameRegex().isEmpty() ? "" : longestLiteral(c.nameRegex());
     this.eventName = c.eventName();
     this.attributeKey = c.attributeKey();
     this.attributeValue = c.attributeValue();
     this.block = c.isBlock();
+    this.indexGroup = regex != null && c.capturesIndex();
+    this.indexAttribute = c.indexAttribute();
+    this.indexBase = c.indexBase();
   }
 
   private static String describe(RuleConfig c) {
@@ -70,7 +92,7 @@ final class Rule {
       if (!literal.isEmpty() && !name.contains(literal)) {
         return false;
       }
-      if (!matcher.reset(name).matches()) {
+      if (!regexMatches(name)) {
         return false;
       }
     }
@@ -82,6 +104,78 @@ final class Rule {
       return attributeValue.isEmpty() || attributeValue.equals(Attributes.string(v));
     }
     return true;
+  }
+
+  /** Whether this rule says where a chunk's index is. */
+  boolean hasIndex() {
+    return indexGroup || !indexAttribute.isEmpty();
+  }
+
+  /**
+   * The index of a chunk this rule matched, counted from 0 (the rule's {@code index_base}
+   * subtracted), or -1 when the rule has no index, the chunk does not carry one, or it is below
+   * the base or beyond an int.
+   */
+  int index(String name, List<KeyValue> attrs) {
+    long raw = -1;
+    if (!indexAttribute.isEmpty()) {
+      raw = Attributes.count(attrs, indexAttribute);
+    }
+    if (raw < 0 && indexGroup) {
+      if (!regexMatches(name)) {
+        return -1;
+      }
+      raw = lastIndex;
+    }
+    return normalize(raw, indexBase);
+  }
+
+  /** A raw index less the base, or -1 when absent, below the base or beyond an int. */
+  static int normalize(long raw, long base) {
+    if (raw < base || raw - base > Integer.MAX_VALUE - 1) {
+      return -1;
+    }
+    return (int) (raw - base);
+  }
+
+  /** Decimal digits as a number; -1 when empty, not digits, or too long to be an index. */
+  static long parseIndex(String digits) {
+    if (digits == null || digits.isEmpty() || digits.length() > 18) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = 0; i < digits.length(); i++) {
+      char c = digits.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  /** Whether the regex matches the whole name; sets {@link #lastIndex}. Remembered per name. */
+  private boolean regexMatches(String name) {
+    if (name.length() > MAX_CACHED_NAME) {
+      return match(name);
+    }
+    int h = name.hashCode();
+    int i = (h ^ (h >>> 16)) & (NAME_CACHE - 1);
+    if (name.equals(cachedNames[i])) {
+      lastIndex = cachedIndexes[i];
+      return cachedVerdicts[i];
+    }
+    boolean verdict = match(name);
+    cachedNames[i] = name;
+    cachedVerdicts[i] = verdict;
+    cachedIndexes[i] = lastIndex;
+    return verdict;
+  }
+
+  private boolean match(String name) {
+    boolean m = matcher.reset(name).matches();
+    lastIndex = m && indexGroup ? parseIndex(matcher.group(RuleConfig.INDEX_GROUP)) : -1;
+    return m;
   }
 
   /** The longest run of characters the regex matches literally (conservative: stops at any metacharacter). */

@@ -9,10 +9,13 @@ import java.util.function.Function;
 
 /**
  * Routes before the hand-off (the Collector's groupbytrace picks its worker from the trace id
- * before queueing): one walk over a request splits it by trace id into one request per shard,
- * each keeping the resource and scope grouping, so a shard only ever sees its own traces and the
- * window's work does not grow with the shard count. A record without a trace id (a log outside
- * any span) goes to the shard of the all-zero id. Stateless; thread-safe.
+ * before queueing): one walk over a request finds each item's shard by trace id and counts every
+ * shard's units. A request whose items all belong to one shard (always with one shard; the
+ * common case of a sidecar, one trace per request) is handed on as it came, untouched; otherwise
+ * it is split into one request per shard, each keeping the resource and scope grouping
+ * ({@link Regroup}), so a shard only ever sees its own traces and the window's work does not
+ * grow with the shard count. A record without a trace id (a log outside any span) goes to the
+ * shard of the all-zero id. Stateless; thread-safe.
  */
 final class ShardRouter {
   private final int shards;
@@ -33,36 +36,67 @@ final class ShardRouter {
 
   <Req, R, S, I> Parts<Req> split(OtlpSignal<Req, R, S, I, ?> sig, Req request, Function<I, ByteString> traceId) {
     List<R> groups = sig.resources(request);
-    Regroup.Result<R> r = shards == 1
-        ? Regroup.split(sig, groups, 1, item -> 0)
-        : Regroup.split(sig, groups, shards, item -> shardOf(traceId.apply(item)));
-    List<Part<Req>> parts = new ArrayList<>(Math.min(shards, 4));
-    long units = 0;
-    long extra = 0;
-    for (int k = 0; k < shards; k++) {
-      List<R> mine = r.groups(k);
-      if (mine.isEmpty()) {
-        continue;
+    int[] owners = shards == 1 ? null : new int[itemCount(sig, groups)];
+    long[] units = new long[shards];
+    long[] extra = new long[shards];
+    int[] items = new int[shards];
+    int first = -1;
+    boolean mixed = false;
+    int position = 0;
+    for (int r = 0, nr = groups.size(); r < nr; r++) {
+      List<S> scopes = sig.scopes(groups.get(r));
+      for (int s = 0, ns = scopes.size(); s < ns; s++) {
+        List<I> list = sig.items(scopes.get(s));
+        for (int i = 0, n = list.size(); i < n; i++) {
+          I item = list.get(i);
+          int k = 0;
+          if (owners != null) {
+            k = shardOf(traceId.apply(item));
+            owners[position++] = k;
+          }
+          units[k] += sig.units(item);
+          extra[k] += sig.extraUnits(item);
+          items[k]++;
+          if (first < 0) {
+            first = k;
+          } else if (k != first) {
+            mixed = true;
+          }
+        }
       }
-      // one shard got the request whole: hand it on as it came
-      Req part = sameGroups(mine, groups) ? request : sig.request(mine);
-      parts.add(new Part<>(k, part, r.units(k), r.extraUnits(k)));
-      units += r.units(k);
-      extra += r.extraUnits(k);
     }
-    return new Parts<>(parts, units, extra);
+    if (first < 0) {
+      return new Parts<>(List.of(), 0, 0);
+    }
+    if (!mixed) {
+      // one shard gets the request whole: hand it on as it came
+      return new Parts<>(List.of(new Part<>(first, request, units[first], extra[first])), units[first], extra[first]);
+    }
+    int[] byPosition = owners;
+    int[] next = {0};
+    Regroup.Result<R> r = Regroup.split(sig, groups, shards, item -> byPosition[next[0]++]);
+    List<Part<Req>> parts = new ArrayList<>(Math.min(shards, 4));
+    long totalUnits = 0;
+    long totalExtra = 0;
+    for (int k = 0; k < shards; k++) {
+      if (items[k] > 0) {
+        parts.add(new Part<>(k, sig.request(r.groups(k)), units[k], extra[k]));
+        totalUnits += units[k];
+        totalExtra += extra[k];
+      }
+    }
+    return new Parts<>(parts, totalUnits, totalExtra);
   }
 
-  private static <R> boolean sameGroups(List<R> a, List<R> b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    for (int i = 0; i < a.size(); i++) {
-      if (a.get(i) != b.get(i)) {
-        return false;
+  private static <Req, R, S, I> int itemCount(OtlpSignal<Req, R, S, I, ?> sig, List<R> groups) {
+    int n = 0;
+    for (int r = 0, nr = groups.size(); r < nr; r++) {
+      List<S> scopes = sig.scopes(groups.get(r));
+      for (int s = 0, ns = scopes.size(); s < ns; s++) {
+        n += sig.items(scopes.get(s)).size();
       }
     }
-    return true;
+    return n;
   }
 
   int shardOf(ByteString traceId) {

@@ -236,7 +236,8 @@ final class SpanIntake {
         observer.chunk(s, InputShape.CHUNK_SPANS, rec.chunkSpanRule(s), hi, lo, streamId, resource);
       }
       st.cumulative(scan.cumulative());
-      store.addBytes(st.add(kind, s.getEndTimeUnixNano(), s.getStartTimeUnixNano(), spanId, scan.delta()));
+      store.addBytes(st.add(kind, s.getEndTimeUnixNano(), s.getStartTimeUnixNano(), spanId, scan.delta(),
+          rec.chunkSpanIndex(s, scan.index())));
       if (!cfg.keepChunks()) {
         st.spanUnits++;
         st.eventUnits += events;
@@ -318,6 +319,7 @@ final class SpanIntake {
     }
     observer.chunk(e, InputShape.CHUNK_EVENTS, rule, dest.key.traceHi, dest.key.traceLo, dest.key.streamId, resource);
     dest.cumulative(ChunkScan.cumulativeOf(e.getAttributesList()));
-    store.addBytes(dest.add(StreamState.KIND_EVENT, e.getTimeUnixNano(), 0, ++sequence, ChunkScan.delta(e.getAttributesList())));
+    store.addBytes(dest.add(StreamState.KIND_EVENT, e.getTimeUnixNano(), 0, ++sequence, ChunkScan.delta(e.getAttributesList()),
+        rec.chunkEventIndex(e)));
   }
 }

@@ -2,6 +2,7 @@ package dev.streamfold.window;
 
 import dev.streamfold.derive.EndReason;
 import dev.streamfold.derive.InputShape;
+import dev.streamfold.derive.MissingChunks;
 import dev.streamfold.derive.StreamFacts;
 import dev.streamfold.derive.Summary;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -19,6 +20,11 @@ final class StreamFactsBuilder {
   record Built(StreamFacts facts, int chunkSpans, int chunkLogs) {}
 
   static Built build(StreamState st, EndReason reason) {
+    return build(st, reason, -1);
+  }
+
+  /** @param statedChunks the number of chunks the stream span says were sent, or -1 */
+  static Built build(StreamState st, EndReason reason, long statedChunks) {
     int n = st.n;
     boolean[] dup = duplicates(st);
     int spanCount = 0;
@@ -29,6 +35,8 @@ final class StreamFactsBuilder {
     long[] other = new long[n];
     long deltaSum = -1;
     boolean blocks = false;
+    int[] indexes = st.indexes == null ? null : new int[n];
+    int kept = 0;
     for (int i = 0; i < n; i++) {
       if (dup != null && dup[i]) {
         continue;
@@ -43,6 +51,10 @@ final class StreamFactsBuilder {
           logs++;
         }
       }
+      if (indexes != null) {
+        indexes[kept] = st.indexes[i];
+      }
+      kept++;
       if (st.deltas != null && st.deltas[i] >= 0) {
         deltaSum = Math.max(0, deltaSum) + st.deltas[i];
       }
@@ -71,7 +83,8 @@ final class StreamFactsBuilder {
         st.maxCumulative,
         shape,
         reason,
-        blocks);
+        blocks,
+        MissingChunks.of(indexes, kept, statedChunks));
     return new Built(facts, spanCount, logs);
   }
 

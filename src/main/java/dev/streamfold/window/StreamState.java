@@ -34,6 +34,8 @@ final class StreamState {
   byte[] kinds = EMPTY_BYTES;
   /** Per-chunk token deltas (-1 = none); allocated on the first chunk that has one. */
   int[] deltas;
+  /** Per-chunk index from 0 (-1 = none); allocated on the first chunk that has one. */
+  int[] indexes;
   long maxCumulative = -1;
   long dropped;
   /** Units held per kind, for buffered/condensed accounting. */
@@ -85,6 +87,14 @@ final class StreamState {
    * @param delta token delta or -1
    */
   long add(byte kind, long time, long start, long id, int delta) {
+    return add(kind, time, start, id, delta, -1);
+  }
+
+  /**
+   * Appends a chunk with its index in the stream (from 0; -1 when unknown). Returns the number of
+   * bytes the arrays grew by.
+   */
+  long add(byte kind, long time, long start, long id, int delta, int index) {
     long grown = 0;
     if (n == times.length) {
       int cap = Math.max(16, n + (n >> 1));
@@ -100,6 +110,10 @@ final class StreamState {
         deltas = Arrays.copyOf(deltas, cap);
         grown += (long) (cap - n) * 4;
       }
+      if (indexes != null) {
+        indexes = Arrays.copyOf(indexes, cap);
+        grown += (long) (cap - n) * 4;
+      }
     }
     if (isSpan(kind) && starts == null) {
       starts = new long[times.length];
@@ -110,6 +124,11 @@ final class StreamState {
       Arrays.fill(deltas, 0, n, -1);
       grown += 4L * times.length;
     }
+    if (index >= 0 && indexes == null) {
+      indexes = new int[times.length];
+      Arrays.fill(indexes, 0, n, -1);
+      grown += 4L * times.length;
+    }
     times[n] = time;
     ids[n] = id;
     kinds[n] = kind;
@@ -118,6 +137,9 @@ final class StreamState {
     }
     if (deltas != null) {
       deltas[n] = delta;
+    }
+    if (indexes != null) {
+      indexes[n] = index;
     }
     if (firstKind < 0) {
       firstKind = kind;
@@ -152,6 +174,9 @@ final class StreamState {
     }
     if (deltas != null) {
       b += 4L * deltas.length;
+    }
+    if (indexes != null) {
+      b += 4L * indexes.length;
     }
     return b;
   }

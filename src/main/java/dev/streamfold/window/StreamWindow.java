@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * condenses, drops and buffers.
  *
  * <p>Bounds: admission refuses a request (REFUSED = gRPC UNAVAILABLE / HTTP 503) when the items
- * admitted but not yet processed would exceed {@code window.max_pending_items}, or when the export queue
- * is past its admission watermark. Thread-safe.
+ * admitted but not yet processed would exceed {@code window.max_pending_items}, or when they and the
+ * export queue would pass the queue's admission watermark (both counted {@code window_backlog}), or
+ * when the export queue alone is past it ({@code backpressure}). Thread-safe.
  */
 public final class StreamWindow implements Ingress, Component {
   private static final Logger log = LoggerFactory.getLogger(StreamWindow.class);
@@ -147,11 +148,9 @@ public final class StreamWindow implements Ingress, Component {
     if (!accepting()) {
       return IngestResult.unavailable("not accepting: draining or not started");
     }
-    Admission.Verdict verdict = admission.check(0, points);
-    if (verdict != Admission.Verdict.ADMIT) {
-      return verdict == Admission.Verdict.NEVER
-          ? IngestResult.tooLarge(admission.neverReason(points))
-          : IngestResult.refused(RETRY_AFTER, "export queue is full");
+    IngestResult refusal = refusal(admission.check(0, points), 0, points);
+    if (refusal != null) {
+      return refusal;
     }
     metrics.passed(Unit.METRIC_POINT, points);
     if (request.getResourceMetricsCount() > 0) {
@@ -171,16 +170,29 @@ public final class StreamWindow implements Ingress, Component {
     long now = pending.addAndGet(items);
     if (now > maxPending && now != items) {
       pending.addAndGet(-items);
-      return IngestResult.refused(RETRY_AFTER, "window ingress is full");
+      return IngestResult.refused(RETRY_AFTER, "window backlog: " + (now - items) + " items admitted and not yet processed "
+          + "by the window and this request's " + items + " exceed window.max_pending_items " + maxPending
+          + ": the window is behind its input", Reasons.WINDOW_BACKLOG);
     }
-    Admission.Verdict verdict = admission.check(now - items, items);
-    if (verdict != Admission.Verdict.ADMIT) {
+    IngestResult refusal = refusal(admission.check(now - items, items), now - items, items);
+    if (refusal != null) {
       pending.addAndGet(-items);
-      return verdict == Admission.Verdict.NEVER
-          ? IngestResult.tooLarge(admission.neverReason(items))
-          : IngestResult.refused(RETRY_AFTER, "export queue is full");
     }
-    return null;
+    return refusal;
+  }
+
+  /**
+   * The answer to a refusing verdict, naming the bound: NEVER is too large; a full export queue is
+   * counted as backpressure, a window backlog that fills the export queue's admission room as
+   * window_backlog. Null when admitted.
+   */
+  private IngestResult refusal(Admission.Verdict verdict, long pendingBefore, long items) {
+    return switch (verdict) {
+      case ADMIT -> null;
+      case NEVER -> IngestResult.tooLarge(admission.neverReason(items));
+      case BACKLOG -> IngestResult.refused(RETRY_AFTER, admission.retryReason(verdict, pendingBefore, items), Reasons.WINDOW_BACKLOG);
+      case RETRY_LATER -> IngestResult.refused(RETRY_AFTER, admission.retryReason(verdict, pendingBefore, items));
+    };
   }
 
   private AtomicLong pending(Unit unit) {

@@ -132,6 +132,11 @@ public final class TestConfig {
     return of(under("service", sets)).service();
   }
 
+  /** One chunk-span rule from its YAML mapping, e.g. {@code {name_regex: '^.+::chunk_[0-9]+$'}}. */
+  public static RuleConfig rule(String yaml) {
+    return window("rules.chunk_spans=[" + yaml + "]").rules().chunkSpans().get(0);
+  }
+
   /** {@code sets} relative to {@code section}. */
   public static String[] under(String section, String... sets) {
     return Arrays.stream(sets).map(s -> section + "." + s).toArray(String[]::new);

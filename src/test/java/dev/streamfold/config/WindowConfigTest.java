@@ -31,4 +31,21 @@ class WindowConfigTest {
         .hasMessageContaining("receivers.otlp.max_pending_items")
         .hasMessageContaining("set only window.max_pending_items");
   }
+
+  @Test
+  void chunkRulesSayWhereTheChunkIndexIs() throws Exception {
+    StreamfoldConfig d = loader.loadDefault();
+    assertThat(d.window().rules().chunkSpans().get(0).capturesIndex()).isTrue();
+    assertThat(d.window().rules().chunkCountAttributes()).containsExactly("stream.iteration_count", "llm_stream.chunk.total");
+    RuleConfig r = loader.parse("window:\n  rules:\n    chunk_logs:\n      - event_name: x\n        index_attribute: seq\n"
+        + "        index_base: 1\n").window().rules().chunkLogs().get(0);
+    assertThat(r.indexAttribute()).isEqualTo("seq");
+    assertThat(r.indexBase()).isEqualTo(1);
+    assertThatThrownBy(() -> loader.parse("window:\n  rules:\n    chunk_spans:\n      - name_regex: a\n        index_base: -1\n"))
+        .hasMessageContaining("window.rules.chunk_spans[0].index_base: must be between 0 and");
+    assertThatThrownBy(() -> loader.parse("window:\n  rules:\n    stream_spans:\n      - name_regex: a\n        index_attribute: seq\n"))
+        .hasMessageContaining("window.rules.stream_spans[0].index_attribute: only chunk rules have a chunk index");
+    assertThatThrownBy(() -> loader.parse("window:\n  rules:\n    chunk_count_attributes: ['']\n"))
+        .hasMessageContaining("window.rules.chunk_count_attributes[0]: must not be empty");
+  }
 }

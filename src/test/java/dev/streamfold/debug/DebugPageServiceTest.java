@@ -94,7 +94,7 @@ class DebugPageServiceTest {
     String html = page.body();
     assertThat(html).contains("<td>chat-app</td><td></td><td>chunk_spans</td><td class=\"n\">1</td><td class=\"n\">2</td>")
         .contains("<td>respond</td><td>chat-app</td><td>gpt-4o</td><td>chunk_spans</td><td>stream_end</td><td>true</td>")
-        .contains("chunk_spans[0] name_regex=^.+::chunk_[0-9]+$</td><td class=\"n\">3</td>")
+        .contains("chunk_spans[0] name_regex=^.+::chunk_(?&lt;index&gt;[0-9]+)$</td><td class=\"n\">3</td>")
         .contains("no_stream_data").contains("span `chat claude` (gen_ai.operation.name=chat), held as a candidate")
         .contains("unmatched_chunk_logs").contains("log records named `gen_ai.choice`")
         .doesNotContain("SECRET PROMPT").doesNotContain("<script");

@@ -265,6 +265,39 @@ class DerivationsTest {
     }
   }
 
+  @Test
+  void missingChunksMakeAStreamEndIncompleteAndDropFiguresOverChunkTimes() {
+    long[] times = {START + 300 * MS, START + 400 * MS, START + 450 * MS};
+    StreamFacts f = new StreamFacts(new long[0], new long[0], 0, times, 3, 0, -1, true, START, START + 500 * MS, Summary.NONE, 30, -1,
+        InputShape.CHUNK_LOGS, EndReason.STREAM_END, false, new MissingChunks(2, false));
+    DerivedStream d = derive(f);
+    assertThat(d.complete()).isFalse();
+    assertThat(d.endReason()).isEqualTo(EndReason.STREAM_END);
+    assertThat(d.missingChunks()).isEqualTo(2);
+    assertThat(d.chunkCount()).isEqualTo(3);
+    assertThat(d.ttftMs()).as("the first chunk arrived").isEqualTo(300.0);
+    assertThat(d.durationMs()).isEqualTo(500.0);
+    assertThat(d.samplingMs()).isNull();
+    assertThat(d.outputTokensPerSecond()).isNull();
+    assertThat(d.chunksPerSecond()).isNull();
+    assertThat(d.intervalMaxMs()).isNull();
+    assertThat(d.outputTokens()).isEqualTo(30);
+    assertThat(Derivations.derive(f).intervalsMs()).isEmpty();
+  }
+
+  @Test
+  void withTheFirstChunkMissingOnlyAnEarlierMarkerGivesTtft() {
+    long[] times = {START + 300 * MS};
+    MissingChunks first = new MissingChunks(1, true);
+    StreamFacts noMarker = new StreamFacts(new long[0], new long[0], 0, times.clone(), 1, 0, -1, true, START, START + 500 * MS,
+        Summary.NONE, -1, -1, InputShape.CHUNK_LOGS, EndReason.STREAM_END, false, first);
+    assertThat(derive(noMarker).ttftMs()).isNull();
+    StreamFacts marker = new StreamFacts(new long[0], new long[0], 0, times.clone(), 1, 0, START + 120 * MS, true, START,
+        START + 500 * MS, Summary.NONE, -1, -1, InputShape.CHUNK_LOGS, EndReason.STREAM_END, false, first);
+    assertThat(derive(marker).ttftMs()).isEqualTo(120.0);
+    assertThat(derive(marker).complete()).isFalse();
+  }
+
   private static StreamFacts summaryFacts(Span s, double endMs) {
     return new StreamFacts(new long[0], new long[0], 0, new long[0], 0, 0, -1, true, START, START + (long) (endMs * MS), Summary.of(s),
         -1, -1, InputShape.SUMMARY, EndReason.STREAM_END);

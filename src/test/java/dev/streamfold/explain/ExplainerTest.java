@@ -86,7 +86,7 @@ class ExplainerTest {
         org.assertj.core.groups.Tuple.tuple("respond::chunk_0", What.CHUNK, "S1"),
         org.assertj.core.groups.Tuple.tuple("respond::chunk_1", What.CHUNK, "S1"),
         org.assertj.core.groups.Tuple.tuple("respond", What.STREAM_SPAN, "S1"));
-    assertThat(items(r).get(0).detail()).isEqualTo("chunk_spans[0] name_regex=^.+::chunk_[0-9]+$");
+    assertThat(items(r).get(0).detail()).isEqualTo("chunk_spans[0] name_regex=^.+::chunk_(?<index>[0-9]+)$");
     StreamReport s = streams(r).get(0);
     assertThat(s.outcome()).isEqualTo("condensed");
     assertThat(s.endReason()).isEqualTo("stream_end");

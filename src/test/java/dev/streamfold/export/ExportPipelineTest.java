@@ -76,6 +76,26 @@ class ExportPipelineTest {
   }
 
   @Test
+  void aWindowBacklogIsToldApartFromAFullQueue() throws Exception {
+    ExporterConfig c = cfg();
+    c = TestConfig.with(c, "queue.capacity_items=100", "queue.admission_reserve=0.25"); // admission limit 75
+    ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(new FakeExporter()).build(); // not started: nothing drains
+    assertThat(p.check(60, 10)).isEqualTo(Admission.Verdict.ADMIT);
+    assertThat(p.check(70, 10)).isEqualTo(Admission.Verdict.BACKLOG);
+    assertThat(p.retryReason(Admission.Verdict.BACKLOG, 70, 10))
+        .isEqualTo("window backlog: 70 items admitted and not yet processed by the window, 0 queued for export and this "
+            + "request's 10 exceed the export queue's admission limit of 75 items (exporter.queue.capacity_items 100 less "
+            + "admission_reserve): the window is behind its input");
+    assertThat(p.offerSpans(List.of(TestData.resourceSpans(70)), 70)).isTrue();
+    assertThat(p.check(0, 5)).isEqualTo(Admission.Verdict.ADMIT);
+    assertThat(p.check(1, 5)).isEqualTo(Admission.Verdict.BACKLOG);
+    assertThat(p.check(1, 6)).as("the queue alone has no room: full, whatever the backlog").isEqualTo(Admission.Verdict.RETRY_LATER);
+    assertThat(p.retryReason(Admission.Verdict.RETRY_LATER, 1, 6)).startsWith("export queue is full: 70 of 100 items queued "
+        + "(exporter.queue.capacity_items; admission stops at 75");
+    p.shutdown(Duration.ofMillis(100));
+  }
+
+  @Test
   void capacityAndAdmissionWatermark() throws Exception {
     ExporterConfig c = cfg();
     c = TestConfig.with(c, "queue.capacity_items=100", "queue.admission_reserve=0.25");

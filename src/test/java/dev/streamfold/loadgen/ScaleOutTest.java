@@ -29,12 +29,15 @@ import org.junit.jupiter.api.Test;
  * deterministic input sent to one instance and spread over three on the hash ring gives the same
  * output; a fourth instance added mid-run splits only the streams open at that moment.
  *
- * <p>What a split stream looks like today (asserted below): the half that has the stream span
- * closes as a normal condensed span ({@code end_reason=stream_end}, {@code complete=true}) over
- * only the chunks that instance saw; the other half closes after {@code idle_timeout} as an
- * {@code llm_stream.incomplete} span ({@code complete=false}, {@code end_reason=idle_timeout})
- * and counts in {@code llm_stream_closed_total{end_reason="idle_timeout"}}. So only the half
- * without the stream span says it is partial.
+ * <p>Both halves of a split stream say so (asserted below). The half that has the stream span
+ * closes with {@code end_reason=stream_end} over the chunks that instance saw, but
+ * {@code complete=false} and {@code llm_stream.chunk.missing} = the chunks the other instance got:
+ * the chunk indexes (Burr's {@code chunk_N} names, the generator's {@code llm_stream.chunk.index}
+ * on log chunks) and the stream span's {@code llm_stream.chunk.total} show which never arrived.
+ * The other half closes after {@code idle_timeout} as an {@code llm_stream.incomplete} span
+ * ({@code complete=false}, {@code end_reason=idle_timeout}), with {@code chunk.missing} too when
+ * its first chunk went elsewhere. Counted in {@code llm_stream_closed_total} by end reason and
+ * {@code llm_stream_complete}, and in {@code streamfold_missing_chunks_total}.
  */
 class ScaleOutTest {
   static final String[] INPUT = {"--streams", "120", "--shape", "mix", "--chunks-per-stream", "6", "--concurrent-streams",
@@ -179,6 +182,8 @@ class ScaleOutTest {
         }
       }
       int incompleteHalves = 0;
+      long missingExpected = 0;
+      int partialWithSpan = 0;
       for (Span want : expected.values()) {
         String t = hex(want.getTraceId());
         List<Span> got = byTrace.get(t);
@@ -195,17 +200,28 @@ class ScaleOutTest {
         String oldOwner = ring3.endpointFor(want.getTraceId());
         assertThat(instanceOf.get(t + "/" + hex(withSpan.getSpanId()))).isEqualTo(side == 0 ? oldOwner : name(4));
         assertThat(instanceOf.get(t + "/" + hex(other.getSpanId()))).isEqualTo(side == 0 ? name(4) : oldOwner);
-        // the half with the stream span: a normal condensed span over its own chunks, claiming complete
+        // the half with the stream span: closed at its end over its own chunks, and says the
+        // other instance's chunks are missing (their indexes, or the stated total, tell)
         if (c[side] > 0) {
           assertThat(str(withSpan, "llm_stream.end_reason")).isEqualTo("stream_end");
-          assertThat(bool(withSpan, "llm_stream.complete")).isTrue();
+          assertThat(bool(withSpan, "llm_stream.complete")).as("%s: half with the stream span", t).isFalse();
           assertThat(num(withSpan, "llm_stream.chunk.count")).isEqualTo(c[side]);
+          assertThat(num(withSpan, "llm_stream.chunk.missing")).as(t).isEqualTo(c[1 - side]);
+          missingExpected += c[1 - side];
+          partialWithSpan++;
+          if (side == 1) {
+            // its first chunks went to the old owner: no TTFT from a later chunk
+            assertThat(Attributes.find(withSpan.getAttributesList(), "llm_stream.ttft_ms")).as(t).isNull();
+          }
         }
-        // the other half: llm_stream.incomplete after idle_timeout, over the chunks it saw
+        // the other half: llm_stream.incomplete after idle_timeout, over the chunks it saw; when
+        // those are the later ones (the new instance), its index gap says the first ones are missing
         assertThat(other.getName()).isEqualTo("llm_stream.incomplete");
         assertThat(str(other, "llm_stream.end_reason")).isEqualTo("idle_timeout");
         assertThat(bool(other, "llm_stream.complete")).isFalse();
         assertThat(num(other, "llm_stream.chunk.count")).isEqualTo(c[1 - side]);
+        assertThat(num(other, "llm_stream.chunk.missing")).as(t).isEqualTo(side == 0 ? c[0] : 0);
+        missingExpected += side == 0 ? c[0] : 0;
         assertThat(num(other, "llm_stream.chunk.count") + (c[side] > 0 ? num(withSpan, "llm_stream.chunk.count") : 0))
             .isEqualTo(num(want, "llm_stream.chunk.count"));
         incompleteHalves++;
@@ -216,6 +232,16 @@ class ScaleOutTest {
         idle += four.metric(k, "llm_stream_closed_total", "llm_stream_end_reason=\"idle_timeout\"");
       }
       assertThat(idle).isEqualTo(split.size());
+      double missing = 0;
+      double partial = 0;
+      for (int k = 1; k <= 4; k++) {
+        missing += four.metric(k, "streamfold_missing_chunks_total");
+        partial += four.metric(k, "llm_stream_closed_total", "llm_stream_end_reason=\"stream_end\"", "llm_stream_complete=\"false\"");
+      }
+      assertThat(missingExpected).isPositive();
+      assertThat(missing).isEqualTo(missingExpected);
+      assertThat(partial).isEqualTo(partialWithSpan);
+      assertThat(single.metric(1, "streamfold_missing_chunks_total")).isZero();
       assertThat(single.metric(1, "llm_stream_closed_total", "llm_stream_end_reason=\"idle_timeout\"")).isZero();
       assertThat(four.metric(4, "llm_stream_closed_total")).isPositive();
     }

@@ -52,6 +52,7 @@ class PipelineMetricsTest {
     m.chunks("chunk_spans", 48);
     m.lateChunks(4);
     m.duplicateChunks(1);
+    m.missingChunks(13);
     m.reparented(true, 5);
     m.reparented(false, 6);
     m.exported(Signal.TRACES, 42);
@@ -73,6 +74,7 @@ class PipelineMetricsTest {
     assertThat(value(e, "streamfold_chunks_total", Map.of("shape", "chunk_spans"))).isEqualTo(48);
     assertThat(value(e, "streamfold_late_chunks_total", Map.of())).isEqualTo(4);
     assertThat(value(e, "streamfold_duplicate_chunks_total", Map.of())).isEqualTo(1);
+    assertThat(value(e, "streamfold_missing_chunks_total", Map.of())).isEqualTo(13);
     assertThat(value(e, "streamfold_reparented_total", Map.of("outcome", "reparented"))).isEqualTo(5);
     assertThat(value(e, "streamfold_reparented_total", Map.of("outcome", "unchanged"))).isEqualTo(6);
     assertThat(value(e, "streamfold_exported_total", Map.of("signal", "traces"))).isEqualTo(42);
@@ -94,6 +96,7 @@ class PipelineMetricsTest {
     }
     assertThat(value(e, "streamfold_received_total", Map.of("signal", "logs", "unit", "log_record"))).isZero();
     assertThat(value(e, "streamfold_generated_spans_total", Map.of())).isZero();
+    assertThat(value(e, "streamfold_missing_chunks_total", Map.of())).isZero();
   }
 
   @Test

@@ -45,6 +45,13 @@ public class ShardedWindowBenchmark {
   @Param({"1", "2", "4"})
   public int shards;
 
+  /**
+   * Traces (streams) per request: 10 (a gateway batching many producers) or 1 (a sidecar next to
+   * one producer: every request belongs to one shard).
+   */
+  @Param({"10", "1"})
+  public int tracesPerRequest = TRACES;
+
   ExportTraceServiceRequest[] chunkRequests;
   ExportTraceServiceRequest[] streamRequests;
   ShardRouter router;
@@ -54,7 +61,7 @@ public class ShardedWindowBenchmark {
 
   @Setup
   public void setup() {
-    BenchStreams in = BenchStreams.build(POOL, TRACES, CHUNKS);
+    BenchStreams in = BenchStreams.build(POOL * (TRACES / tracesPerRequest), tracesPerRequest, CHUNKS);
     chunkRequests = in.chunkRequests();
     streamRequests = in.streamRequests();
     WindowConfig cfg = TestConfig.window("finalize_grace=0"); // streams close as their stream span arrives
@@ -67,14 +74,18 @@ public class ShardedWindowBenchmark {
     }
   }
 
-  /** Per chunk span: 100 chunk spans of 10 traces, then the 10 stream spans that close their streams. */
+  /**
+   * Per chunk span: 100 chunk spans of 10 traces, then the 10 stream spans that close their
+   * streams (in one request pair, or in 10 pairs of one trace each).
+   */
   @Benchmark
   @OperationsPerInvocation(TRACES * CHUNKS)
   public void routeIngestAndClose() {
-    int i = next;
-    next = (i + 1) % POOL;
-    handle(chunkRequests[i]);
-    handle(streamRequests[i]);
+    for (int pair = 0; pair < TRACES / tracesPerRequest; pair++) {
+      handle(chunkRequests[next]);
+      handle(streamRequests[next]);
+      next = (next + 1) % chunkRequests.length;
+    }
     if (next == 0) {
       clock.advance(Duration.ofMinutes(10)); // forget the recently-closed keys of the last round
       for (WindowShard s : shard) {
@@ -91,31 +102,35 @@ public class ShardedWindowBenchmark {
 
   /**
    * CPU time per chunk span on this thread (ThreadMXBean), robust to a loaded machine where
-   * wall-clock throughput is not: {@code java -cp ... dev.streamfold.window.ShardedWindowBenchmark}.
+   * wall-clock throughput is not:
+   * {@code java -cp ... dev.streamfold.window.ShardedWindowBenchmark [warm] [iters] [tracesPerRequest] [passes]}.
    */
   public static void main(String[] args) {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
     int warm = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
     int iters = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+    int tracesPerRequest = args.length > 2 ? Integer.parseInt(args[2]) : TRACES;
+    int passes = args.length > 3 ? Integer.parseInt(args[3]) : 2;
     int[] counts = {1, 2, 4};
     ShardedWindowBenchmark[] benches = new ShardedWindowBenchmark[counts.length];
     for (int k = 0; k < counts.length; k++) {
       benches[k] = new ShardedWindowBenchmark();
       benches[k].shards = counts[k];
+      benches[k].tracesPerRequest = tracesPerRequest;
       benches[k].setup();
       for (int i = 0; i < warm; i++) {
         benches[k].routeIngestAndClose();
       }
     }
-    // measured after every configuration is warm, twice, interleaved
-    for (int pass = 0; pass < 2; pass++) {
+    // measured after every configuration is warm, interleaved
+    for (int pass = 0; pass < passes; pass++) {
       for (int k = 0; k < counts.length; k++) {
         long t0 = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < iters; i++) {
           benches[k].routeIngestAndClose();
         }
         long cpu = mx.getCurrentThreadCpuTime() - t0;
-        System.out.printf("shards=%d cpu_ns_per_chunk_span=%.1f%n", counts[k], cpu / (double) ((long) iters * TRACES * CHUNKS));
+        System.out.printf("traces_per_request=%d shards=%d cpu_ns_per_chunk_span=%.1f%n", tracesPerRequest, counts[k], cpu / (double) ((long) iters * TRACES * CHUNKS));
       }
     }
   }

@@ -1,0 +1,64 @@
+package dev.streamfold.derive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MissingChunksTest {
+  @Test
+  void contiguousFromZeroMissesNothing() {
+    assertThat(MissingChunks.of(new int[] {0, 1, 2}, 3, -1)).isEqualTo(MissingChunks.NONE);
+  }
+
+  @Test
+  void missingFirstChunks() {
+    assertThat(MissingChunks.of(new int[] {3, 4}, 2, -1)).isEqualTo(new MissingChunks(3, true));
+  }
+
+  @Test
+  void aGapInTheMiddle() {
+    assertThat(MissingChunks.of(new int[] {0, 1, 4, 5}, 4, -1)).isEqualTo(new MissingChunks(2, false));
+  }
+
+  @Test
+  void duplicateIndexesCountOnce() {
+    assertThat(MissingChunks.of(new int[] {0, 1, 1, 2, 2}, 5, -1)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.of(new int[] {2, 2, 0}, 3, -1)).isEqualTo(new MissingChunks(1, false));
+  }
+
+  @Test
+  void outOfOrderIndexes() {
+    assertThat(MissingChunks.of(new int[] {2, 0, 1}, 3, -1)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.of(new int[] {5, 2, 3}, 3, -1)).isEqualTo(new MissingChunks(3, true));
+  }
+
+  @Test
+  void onlyTheFirstNEntriesCount() {
+    assertThat(MissingChunks.of(new int[] {0, 1, 9, 9}, 2, -1)).isEqualTo(MissingChunks.NONE);
+  }
+
+  @Test
+  void withoutIndexesNothingIsKnown() {
+    assertThat(MissingChunks.of(null, 3, -1)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.of(new int[] {-1, -1}, 2, -1)).isEqualTo(MissingChunks.NONE);
+  }
+
+  @Test
+  void aStatedCountRevealsMissingLastChunks() {
+    assertThat(MissingChunks.of(new int[] {0, 1}, 2, 4)).isEqualTo(new MissingChunks(2, false));
+    // without positions, which ones is unknown: the first may be among them
+    assertThat(MissingChunks.of(null, 2, 4)).isEqualTo(new MissingChunks(2, true));
+    assertThat(MissingChunks.of(null, 4, 4)).isEqualTo(MissingChunks.NONE);
+  }
+
+  @Test
+  void anIndexBeyondTheStatedCountIsNotMissing() {
+    // Burr: 3 items and the StopIteration probe chunk_3
+    assertThat(MissingChunks.of(new int[] {0, 1, 2, 3}, 4, 3)).isEqualTo(MissingChunks.NONE);
+  }
+
+  @Test
+  void noChunksMissesNothing() {
+    assertThat(MissingChunks.of(new int[0], 0, 5)).isEqualTo(MissingChunks.NONE);
+  }
+}
