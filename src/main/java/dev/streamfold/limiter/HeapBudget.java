@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Bounds that follow the heap. The config's defaults for the window's memory budget, open
- * streams and recently-closed keys, the receivers' pending items and the export queue are
+ * streams and recently-closed keys, the window's pending items and the export queue are
  * derived from the JVM's max heap ({@code -Xmx}, or {@code -XX:MaxRAMPercentage} of a
  * container's limit) by the shares below, so that together they hold at most half of it; the
  * rest is for requests being decoded, garbage and the collector's headroom. A value set in the

@@ -71,7 +71,7 @@ public final class TlsFiles {
     if (otlp.http().enabled()) {
       check(otlp.http().tls(), "receivers.otlp.http.tls");
     }
-    if (cfg.exporters() == null || cfg.exporters().isEmpty()) {
+    if (cfg.exporters().isEmpty()) {
       if (cfg.exporter().isOtlp()) {
         check(cfg.exporter().otlp().tls(), "exporter.otlp.tls");
       }

@@ -94,4 +94,35 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
     assertThatThrownBy(() -> ConfigLoader.parseDuration("5 minutes")).isInstanceOf(IllegalArgumentException.class);
   }
+  @Test
+  void anEmptySectionKeepsItsDefaultsAndAnEmptyValueNamesItsKey() throws Exception {
+    assertThat(loader.parse("window:\n").window().finalizeGrace()).isEqualTo(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> loader.parse("window:\n  idle_timeout:\n"))
+        .hasMessageContaining("window.idle_timeout: must have a value");
+  }
+
+  @Test
+  void theLoadedConfigurationCannotBeChanged() throws Exception {
+    StreamfoldConfig c = loader.parse("exporter:\n  otlp:\n    headers: {x-a: \"1\"}\n");
+    assertThatThrownBy(() -> c.window().rules().chunkSpans().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> c.exporter().otlp().headers().put("x-b", "2")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> c.exporters().put("file", c.exporter())).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void aVariantOfASectionIsMadeAndValidatedByTheLoader() throws Exception {
+    WindowConfig base = loader.parse("window:\n  idle_timeout: 45s\n  shards: 4\n").window();
+    WindowConfig one = ConfigLoader.window(base, "shards=1");
+    assertThat(one.shards()).isEqualTo(1);
+    assertThat(one.idleTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(base.shards()).isEqualTo(4);
+    assertThatThrownBy(() -> ConfigLoader.window(base, "shards=-1")).hasMessageContaining("window.shards: must be >= 0");
+  }
+
+  @Test
+  void namedExportersNeedNoFileWhenTheEmbeddedDefaultHasTheSingleOne() throws Exception {
+    StreamfoldConfig c = loader.load(java.util.List.of(), java.util.List.of("exporters.file/copy.file.path=/tmp/copy.jsonl"));
+    assertThat(c.exportersByName()).containsOnlyKeys("file/copy");
+    assertThat(c.exportersByName().get("file/copy").type()).isEqualTo("file");
+  }
 }
