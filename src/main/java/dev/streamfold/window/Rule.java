@@ -31,8 +31,8 @@ final class Rule {
   private final String attributeKey;
   private final String attributeValue;
   private final boolean block;
-  /** Chunk index: captured by the regex group {@code index}, or held in this attribute ("" = none). */
-  private final boolean indexGroup;
+  /** Chunk index: captured by the regex group {@code index} (its number, 0 = none), or held in this attribute ("" = none). */
+  private final int indexGroup;
   private final String indexAttribute;
   private final long indexBase;
   /** The raw index the regex captured from the name last matched, -1 if none. */
@@ -56,7 +56,7 @@ final class Rule {
     this.attributeKey = c.attributeKey();
     this.attributeValue = c.attributeValue();
     this.block = c.isBlock();
-    this.indexGroup = regex != null && c.capturesIndex();
+    this.indexGroup = regex != null && c.capturesIndex() ? groupNumber(c.nameRegex(), RuleConfig.INDEX_GROUP) : 0;
     this.indexAttribute = c.indexAttribute();
     this.indexBase = c.indexBase();
   }
@@ -108,7 +108,7 @@ final class Rule {
 
   /** Whether this rule says where a chunk's index is. */
   boolean hasIndex() {
-    return indexGroup || !indexAttribute.isEmpty();
+    return indexGroup > 0 || !indexAttribute.isEmpty();
   }
 
   /**
@@ -121,13 +121,44 @@ final class Rule {
     if (!indexAttribute.isEmpty()) {
       raw = Attributes.count(attrs, indexAttribute);
     }
-    if (raw < 0 && indexGroup) {
+    if (raw < 0 && indexGroup > 0) {
       if (!regexMatches(name)) {
         return -1;
       }
       raw = lastIndex;
     }
     return normalize(raw, indexBase);
+  }
+
+  /**
+   * The number of the capturing group named {@code name} in {@code regex} (counting capturing
+   * groups left to right, skipping escapes, character classes and non-capturing groups), or 0.
+   * Resolved once, so that reading a chunk's index costs no name lookup.
+   */
+  static int groupNumber(String regex, String name) {
+    int n = 0;
+    boolean inClass = false;
+    for (int i = 0; i < regex.length(); i++) {
+      char c = regex.charAt(i);
+      if (c == '\\') {
+        i++;
+      } else if (inClass) {
+        inClass = c != ']';
+      } else if (c == '[') {
+        inClass = true;
+      } else if (c == '(') {
+        boolean special = i + 1 < regex.length() && regex.charAt(i + 1) == '?';
+        boolean named = special && regex.startsWith("?<", i + 1) && i + 3 < regex.length()
+            && regex.charAt(i + 3) != '=' && regex.charAt(i + 3) != '!';
+        if (!special || named) {
+          n++;
+        }
+        if (named && regex.startsWith("?<" + name + ">", i + 1)) {
+          return n;
+        }
+      }
+    }
+    return 0;
   }
 
   /** A raw index less the base, or -1 when absent, below the base or beyond an int. */
@@ -138,14 +169,14 @@ final class Rule {
     return (int) (raw - base);
   }
 
-  /** Decimal digits as a number; -1 when empty, not digits, or too long to be an index. */
-  static long parseIndex(String digits) {
-    if (digits == null || digits.isEmpty() || digits.length() > 18) {
+  /** The decimal digits {@code s[from, to)} as a number; -1 when empty, not digits, or too long to be an index. */
+  static long parseIndex(CharSequence s, int from, int to) {
+    if (from < 0 || to <= from || to - from > 18) {
       return -1;
     }
     long v = 0;
-    for (int i = 0; i < digits.length(); i++) {
-      char c = digits.charAt(i);
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
       if (c < '0' || c > '9') {
         return -1;
       }
@@ -174,7 +205,7 @@ final class Rule {
 
   private boolean match(String name) {
     boolean m = matcher.reset(name).matches();
-    lastIndex = m && indexGroup ? parseIndex(matcher.group(RuleConfig.INDEX_GROUP)) : -1;
+    lastIndex = m && indexGroup > 0 ? parseIndex(name, matcher.start(indexGroup), matcher.end(indexGroup)) : -1;
     return m;
   }
 

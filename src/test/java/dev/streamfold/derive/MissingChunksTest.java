@@ -61,4 +61,11 @@ class MissingChunksTest {
   void noChunksMissesNothing() {
     assertThat(MissingChunks.of(new int[0], 0, 5)).isEqualTo(MissingChunks.NONE);
   }
+
+  @Test
+  void chunksAlreadyAccountedForAreNotMissing() {
+    assertThat(new MissingChunks(3, true).less(1)).isEqualTo(new MissingChunks(2, true));
+    assertThat(new MissingChunks(3, true).less(3)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.NONE.less(5)).isEqualTo(MissingChunks.NONE);
+  }
 }

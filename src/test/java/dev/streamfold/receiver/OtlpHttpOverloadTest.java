@@ -69,7 +69,8 @@ class OtlpHttpOverloadTest {
         rest.add(send(receiver, requests.get(i)));
       }
       // one of the six waits in the queue; the other five are answered at once
-      await().atMost(Duration.ofSeconds(20)).until(() -> metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE) == 5);
+      await().atMost(Duration.ofSeconds(20)).until(() -> metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE) == 5
+          && rest.stream().filter(CompletableFuture::isDone).count() == 5); // counted before the client has the answer
       List<ExportTraceServiceRequest> refused = new ArrayList<>();
       for (int i = 0; i < rest.size(); i++) {
         if (!rest.get(i).isDone()) {

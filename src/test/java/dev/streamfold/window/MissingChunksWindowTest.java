@@ -164,4 +164,14 @@ class MissingChunksWindowTest {
     assertThat(attr(s, "llm_stream.chunk.missing")).isNull();
     assertThat(attr(s, "llm_stream.complete").getBoolValue()).isTrue();
   }
+
+  @Test
+  void chunksOverTheCapAreTruncationNotMissing() {
+    w.cfg = TestConfig.window("max_chunks_per_stream=2");
+    shard().onTraces(traces(chunk(T, STREAM, 11, 0, 0, 100), chunk(T, STREAM, 12, 1, 100, 200), chunk(T, STREAM, 13, 2, 200, 300)));
+    Span s = closeWithStreamSpan(streamSpan().addAttributes(kv("llm_stream.chunk.total", 3L)));
+    assertThat(attr(s, "llm_stream.chunks_truncated").getBoolValue()).isTrue();
+    assertThat(attr(s, "llm_stream.chunk.missing")).isNull();
+    assertThat(lng(s, "llm_stream.chunk.count")).isEqualTo(3);
+  }
 }

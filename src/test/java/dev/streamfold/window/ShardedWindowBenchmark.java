@@ -96,7 +96,7 @@ public class ShardedWindowBenchmark {
 
   private void handle(ExportTraceServiceRequest req) {
     for (ShardRouter.Part<ExportTraceServiceRequest> p : router.split(OtlpSignal.TRACES, req, Span::getTraceId).parts()) {
-      shard[p.shard()].onTraces(p.request());
+      shard[p.shard()].onTraces(p.request(), p.owners());
     }
   }
 
