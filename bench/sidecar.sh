@@ -75,7 +75,7 @@ hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 gc_seconds() { jstat -gc "$1" 2>/dev/null | awk 'NR == 2 {print $NF}'; }
 scrape() { curl -fsS --max-time 5 "http://127.0.0.1:$PROM_PORT/metrics" 2>/dev/null || true; }
 # sum of a metric's samples whose labels match a regex
-metric_sum() { awk -v m="$2" -v re="$3" '$1 ~ "^"m"[{ ]" && $1 ~ re { s += $NF } END { printf "%.0f", s }' <<<"$1"; }
+metric_sum() { awk -v m="$2" -v re="$3" '($1 == m || index($1, m "{") == 1) && $1 ~ re { s += $NF } END { printf "%.0f", s }' <<<"$1"; }
 
 write_config() { # file
   cat >"$1" <<YAML
@@ -128,6 +128,7 @@ loadgen() { # args... -> final JSON line
 # conservation residual per unit from one scrape: received - passed - condensed - dropped - buffered
 residual() {
   local s=$1 u r out=""
+  [[ $s == *streamfold_received_total* ]] || { echo "no scrape"; return; }
   for u in span span_event log_record; do
     r=$(( $(metric_sum "$s" streamfold_received_total "unit=\"$u\"") - $(metric_sum "$s" streamfold_passed_total "unit=\"$u\"") \
       - $(metric_sum "$s" streamfold_condensed_total "unit=\"$u\"") - $(metric_sum "$s" streamfold_dropped_total "unit=\"$u\"") \
