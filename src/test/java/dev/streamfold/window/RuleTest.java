@@ -37,7 +37,7 @@ class RuleTest {
   @Test
   void chunkIndexesStayRightWhenNamesTakeTurnsInTheCache() {
     // 2 x NAME_CACHE names in NAME_CACHE slots: some share a slot and evict each other
-    Rule r = new Rule(RuleConfig.regex("^.+::chunk_(?<index>[0-9]+)$"));
+    Rule r = new Rule(TestConfig.rule("{name_regex: '^.+::chunk_(?<index>[0-9]+)$'}"));
     for (int round = 0; round < 2; round++) {
       for (int n = 0; n < 2 * Rule.NAME_CACHE; n++) {
         String name = "generate::chunk_" + n;
