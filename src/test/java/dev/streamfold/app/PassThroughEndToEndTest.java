@@ -1,12 +1,12 @@
 package dev.streamfold.app;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.testing.FakeCollector;
 import dev.streamfold.time.ManualClock;

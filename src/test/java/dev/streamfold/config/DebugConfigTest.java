@@ -1,7 +1,6 @@
 package dev.streamfold.config;
 
 import static dev.streamfold.config.TestConfig.set;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,8 +1,7 @@
 package dev.streamfold.debug;
 
-import dev.streamfold.config.TestConfig;
-
 import dev.streamfold.config.DebugConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.time.Clock;
 import dev.streamfold.window.StreamWindowBenchmark;

@@ -1,6 +1,5 @@
 package dev.streamfold.debug;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.testing.Otlp.chunk;
 import static dev.streamfold.testing.Otlp.id;
 import static dev.streamfold.testing.Otlp.kv;
@@ -17,6 +16,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.FakeCollector;
 import dev.streamfold.testing.TestServices;
 import dev.streamfold.time.ManualClock;

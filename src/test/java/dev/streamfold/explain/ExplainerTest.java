@@ -1,6 +1,5 @@
 package dev.streamfold.explain;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.testing.Otlp.chunk;
 import static dev.streamfold.testing.Otlp.event;
 import static dev.streamfold.testing.Otlp.id;
@@ -18,6 +17,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.streamfold.config.ConfigLoader;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.explain.Report.Finding;
 import dev.streamfold.explain.Report.ItemReport;

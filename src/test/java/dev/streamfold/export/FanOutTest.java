@@ -1,11 +1,11 @@
 package dev.streamfold.export;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.pipeline.Admission;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.telemetry.Reasons;

@@ -1,10 +1,9 @@
 package dev.streamfold.limiter;
 
-import dev.streamfold.config.TestConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ServiceConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.telemetry.Reasons;

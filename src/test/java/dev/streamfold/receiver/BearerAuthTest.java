@@ -1,12 +1,11 @@
 package dev.streamfold.receiver;
 
 import static dev.streamfold.config.TestConfig.set;
-import dev.streamfold.config.TestConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streamfold.config.AuthConfig;
+import dev.streamfold.config.TestConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

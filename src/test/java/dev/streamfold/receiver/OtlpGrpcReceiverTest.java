@@ -1,8 +1,8 @@
 package dev.streamfold.receiver;
 
 import dev.streamfold.config.TestConfig;
-import static dev.streamfold.config.TestConfig.set;
 import dev.streamfold.telemetry.InMemoryMetrics;
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,11 +1,11 @@
 package dev.streamfold.reliability;
 
-import dev.streamfold.config.TestConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.FakeCollector;
 import dev.streamfold.testing.Otlp;
 import dev.streamfold.testing.TestServices;

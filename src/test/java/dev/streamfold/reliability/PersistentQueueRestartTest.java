@@ -1,8 +1,8 @@
 package dev.streamfold.reliability;
 
 import dev.streamfold.config.TestConfig;
-import static dev.streamfold.config.TestConfig.set;
 import dev.streamfold.testing.TestServices;
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

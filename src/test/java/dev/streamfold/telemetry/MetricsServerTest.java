@@ -1,11 +1,11 @@
 package dev.streamfold.telemetry;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.telemetry.Streams.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.derive.TokenSource;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;

@@ -1,6 +1,5 @@
 package dev.streamfold.telemetry;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.telemetry.Streams.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.derive.TokenSource;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.Signal;

@@ -1,9 +1,9 @@
 package dev.streamfold.telemetry;
 
-import dev.streamfold.config.TestConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package dev.streamfold.telemetry;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.telemetry.Streams.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.derive.EndReason;
 import dev.streamfold.derive.InputShape;
 import dev.streamfold.derive.StreamLabels;

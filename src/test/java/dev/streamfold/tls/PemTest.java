@@ -1,11 +1,11 @@
 package dev.streamfold.tls;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streamfold.config.ConfigException;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.TlsConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,9 @@
 package dev.streamfold.tls;
 
 import static dev.streamfold.config.TestConfig.set;
-import dev.streamfold.config.TestConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.TlsConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.streamfold.window;
 
-import dev.streamfold.config.TestConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.telemetry.InMemoryMetrics;

@@ -1,6 +1,5 @@
 package dev.streamfold.window;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.testing.Otlp.attr;
 import static dev.streamfold.testing.Otlp.lng;
 import static dev.streamfold.testing.Otlp.dbl;
@@ -10,6 +9,7 @@ import static dev.streamfold.window.ProducerFixture.ms;
 import static dev.streamfold.window.ProducerFixturesTest.named;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.trace.v1.Span;

@@ -1,6 +1,5 @@
 package dev.streamfold.window;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.testing.Otlp.attr;
 import static dev.streamfold.testing.Otlp.dbl;
 import static dev.streamfold.testing.Otlp.lng;
@@ -11,6 +10,7 @@ import static dev.streamfold.window.ProducerFixture.num;
 import static dev.streamfold.window.ProducerFixture.round2;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.telemetry.InMemoryMetrics;

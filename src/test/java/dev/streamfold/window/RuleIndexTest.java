@@ -1,9 +1,9 @@
 package dev.streamfold.window;
 
-import dev.streamfold.config.TestConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.RuleConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.otlp.Attributes;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package dev.streamfold.window;
 
-import dev.streamfold.config.TestConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamfold.config.TestConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

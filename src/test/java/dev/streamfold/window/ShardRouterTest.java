@@ -1,10 +1,10 @@
 package dev.streamfold.window;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.otlp.OtlpSignal;
 import dev.streamfold.telemetry.InMemoryMetrics;

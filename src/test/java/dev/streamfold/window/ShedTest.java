@@ -1,9 +1,9 @@
 package dev.streamfold.window;
 
-import dev.streamfold.config.TestConfig;
 import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.time.ManualClock;
