@@ -36,14 +36,14 @@ final class Recognizer {
   private Rule lastSpanRule;
 
   Recognizer(WindowConfig.Rules rules) {
-    chunkSpans = compile(rules.chunkSpans, "chunk_spans");
-    chunkEvents = compile(rules.chunkEvents, "chunk_events");
-    chunkLogs = compile(rules.chunkLogs, "chunk_logs");
-    markers = compile(rules.firstChunkMarkers, "first_chunk_markers");
-    streamSpans = compile(rules.streamSpans, "stream_spans");
-    firstChunkAttributes = rules.firstChunkAttributes.toArray(String[]::new);
-    clientSpanOperations = Set.copyOf(rules.clientSpanOperations);
-    chunkCountAttributes = rules.chunkCountAttributes.toArray(String[]::new);
+    chunkSpans = compile(rules.chunkSpans(), "chunk_spans");
+    chunkEvents = compile(rules.chunkEvents(), "chunk_events");
+    chunkLogs = compile(rules.chunkLogs(), "chunk_logs");
+    markers = compile(rules.firstChunkMarkers(), "first_chunk_markers");
+    streamSpans = compile(rules.streamSpans(), "stream_spans");
+    firstChunkAttributes = rules.firstChunkAttributes().toArray(String[]::new);
+    clientSpanOperations = Set.copyOf(rules.clientSpanOperations());
+    chunkCountAttributes = rules.chunkCountAttributes().toArray(String[]::new);
   }
 
   private static Rule[] compile(List<RuleConfig> list, String name) {

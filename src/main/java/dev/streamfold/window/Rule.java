@@ -46,31 +46,31 @@ final class Rule {
 
   Rule(RuleConfig c, String position) {
     this.label = position + describe(c);
-    this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
+    this.regex = c.nameRegex().isEmpty() ? null : Pattern.compile(c.nameRegex());
     this.matcher = regex == null ? null : regex.matcher("");
     this.cachedNames = regex == null ? null : new String[NAME_CACHE];
     this.cachedVerdicts = regex == null ? null : new boolean[NAME_CACHE];
     this.cachedIndexes = regex == null ? null : new long[NAME_CACHE];
-    this.literal = c.nameRegex.isEmpty() ? "" : longestLiteral(c.nameRegex);
-    this.eventName = c.eventName;
-    this.attributeKey = c.attributeKey;
-    this.attributeValue = c.attributeValue;
+    this.literal = c.nameRegex().isEmpty() ? "" : longestLiteral(c.nameRegex());
+    this.eventName = c.eventName();
+    this.attributeKey = c.attributeKey();
+    this.attributeValue = c.attributeValue();
     this.block = c.isBlock();
-    this.indexGroup = regex != null && c.capturesIndex() ? groupNumber(c.nameRegex, RuleConfig.INDEX_GROUP) : 0;
-    this.indexAttribute = c.indexAttribute;
-    this.indexBase = c.indexBase;
+    this.indexGroup = regex != null && c.capturesIndex() ? groupNumber(c.nameRegex(), RuleConfig.INDEX_GROUP) : 0;
+    this.indexAttribute = c.indexAttribute();
+    this.indexBase = c.indexBase();
   }
 
   private static String describe(RuleConfig c) {
     StringBuilder b = new StringBuilder();
-    if (!c.nameRegex.isEmpty()) {
-      b.append(" name_regex=").append(c.nameRegex);
+    if (!c.nameRegex().isEmpty()) {
+      b.append(" name_regex=").append(c.nameRegex());
     }
-    if (!c.eventName.isEmpty()) {
-      b.append(" event_name=").append(c.eventName);
+    if (!c.eventName().isEmpty()) {
+      b.append(" event_name=").append(c.eventName());
     }
-    if (!c.attributeKey.isEmpty()) {
-      b.append(' ').append(c.attributeKey).append(c.attributeValue.isEmpty() ? " present" : "=" + c.attributeValue);
+    if (!c.attributeKey().isEmpty()) {
+      b.append(' ').append(c.attributeKey()).append(c.attributeValue().isEmpty() ? " present" : "=" + c.attributeValue());
     }
     return b.toString();
   }

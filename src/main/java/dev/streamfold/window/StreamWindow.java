@@ -72,7 +72,7 @@ public final class StreamWindow implements Ingress, Component {
   public StreamWindow(
       WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock,
       WindowObserver observer) {
-    int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    int n = cfg.shards() > 0 ? cfg.shards() : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.router = new ShardRouter(n);
     for (int u = 0; u < pendingByUnit.length; u++) {
       pendingByUnit[u] = new AtomicLong();
@@ -80,15 +80,15 @@ public final class StreamWindow implements Ingress, Component {
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
-      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock, observer);
+      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules()), out, metrics, listener, clock, observer);
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
     this.admission = admission;
     this.metrics = metrics;
     this.clock = clock;
-    this.maxPending = cfg.maxPendingItems;
-    this.tickNanos = cfg.tick.toNanos();
+    this.maxPending = cfg.maxPendingItems();
+    this.tickNanos = cfg.tick().toNanos();
     metrics.gauge("streamfold.window.open_streams", "Streams open in the window", this::openStreams);
     metrics.gauge("streamfold.window.memory.bytes", "Estimated heap held by open streams, bytes", this::memoryBytes);
     metrics.gauge("streamfold.window.pending", "Items admitted and not yet processed by the window", pending::get);

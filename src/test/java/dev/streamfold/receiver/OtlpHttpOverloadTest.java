@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -53,8 +54,7 @@ class OtlpHttpOverloadTest {
     };
     InMemoryMetrics metrics = new InMemoryMetrics();
     ReceiverConfig cfg = OtlpHttpReceiverTest.config();
-    cfg.http.threads = 1;
-    cfg.http.maxQueuedRequests = 1;
+    cfg = TestConfig.with(cfg, "http.threads=1", "http.max_queued_requests=1");
     OtlpHttpReceiver receiver = new OtlpHttpReceiver(cfg, ingress, metrics, SdkFixtures.CLOCK);
     receiver.start();
     try {

@@ -3,6 +3,7 @@ package dev.streamfold.window;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.RuleConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.otlp.Attributes;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,8 +20,7 @@ class RuleIndexTest {
 
   @Test
   void aRegexGroupGivesTheIndexLessTheBase() {
-    RuleConfig c = RuleConfig.regex("^(step|part)-(?<index>[0-9]+)$");
-    c.indexBase = 1;
+    RuleConfig c = TestConfig.rule("{name_regex: '^(step|part)-(?<index>[0-9]+)$', index_base: 1}");
     Rule r = new Rule(c);
     assertThat(r.hasIndex()).isTrue();
     assertThat(r.matches("part-3", "", List.of())).isTrue();
@@ -33,11 +33,10 @@ class RuleIndexTest {
 
   @Test
   void anIndexAttributeWinsOverTheName() {
-    RuleConfig c = RuleConfig.regex("^.+::chunk_(?<index>[0-9]+)$");
-    c.indexAttribute = "seq";
+    RuleConfig c = TestConfig.rule("{name_regex: '^.+::chunk_(?<index>[0-9]+)$', index_attribute: seq}");
     Rule r = new Rule(c);
     assertThat(r.index("a::chunk_5", List.of(Attributes.of("seq", 7L)))).isEqualTo(7);
     assertThat(r.index("a::chunk_5", List.of())).isEqualTo(5);
-    assertThat(new Rule(RuleConfig.named("e")).hasIndex()).isFalse();
+    assertThat(new Rule(TestConfig.rule("{event_name: e}")).hasIndex()).isFalse();
   }
 }

@@ -4,6 +4,7 @@ import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.otlp.OtlpSignal;
 import dev.streamfold.telemetry.InMemoryMetrics;
@@ -80,7 +81,7 @@ class ShardRouterTest {
 
   @Test
   void shardsTakeInOnlyTheirOwnItemsOfAViewAndTogetherDoWhatOneShardDoes() {
-    WindowConfig cfg = new WindowConfig();
+    WindowConfig cfg = TestConfig.window();
     List<Span> spans = new ArrayList<>();
     List<LogRecord> records = new ArrayList<>();
     for (int t = 1; t <= 12; t++) {
@@ -99,7 +100,7 @@ class ShardRouterTest {
 
     RecordingDownstream whole = new RecordingDownstream();
     ManualClock clock = new ManualClock();
-    WindowShard one = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), whole, new InMemoryMetrics(), s -> {}, clock);
+    WindowShard one = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), whole, new InMemoryMetrics(), s -> {}, clock);
     one.onTraces(req);
     one.onLogs(logReq);
 
@@ -107,7 +108,7 @@ class ShardRouterTest {
     RecordingDownstream[] outs = {new RecordingDownstream(), new RecordingDownstream()};
     WindowShard[] shards = new WindowShard[2];
     for (int k = 0; k < 2; k++) {
-      shards[k] = new WindowShard(k, WindowSettings.of(cfg, 2, k), new Recognizer(cfg.rules), outs[k], new InMemoryMetrics(), s -> {}, clock);
+      shards[k] = new WindowShard(k, WindowSettings.of(cfg, 2, k), new Recognizer(cfg.rules()), outs[k], new InMemoryMetrics(), s -> {}, clock);
     }
     ShardRouter.Parts<ExportTraceServiceRequest> spanParts = router.split(OtlpSignal.TRACES, req, Span::getTraceId);
     assertThat(spanParts.parts()).hasSize(2);
