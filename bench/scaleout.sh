@@ -6,7 +6,8 @@
 #            Per instance: CPU (utime+stime), VmRSS/VmHWM, items in/out from /metrics and the
 #            conservation law; in total: condensed spans at the sink = streams sent.
 #   add      3 instances, a 4th added to the ring mid-run (--add-endpoint-at): the streams open
-#            then are split; the halves that lose their stream span close as idle_timeout.
+#            then are split; the halves that lose their stream span close as idle_timeout, the
+#            halves that keep it as stream_end with complete=false and llm_stream.chunk.missing.
 #   capacity one instance: heap after full GC and RSS with 10k, 100k, 1M open streams (chunks,
 #            no stream span, idle_timeout 1h), then with 1000 streams x 10, 100, 1000 chunks.
 #
@@ -52,8 +53,8 @@ done
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f $JAR ]]; then
   mvn -o -B -q -DskipTests package
 fi
-# shellcheck source=bench/classpath.sh
-source bench/classpath.sh
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 bench_classpath
 
 PIDS=()
@@ -179,7 +180,7 @@ if wants add; then
     --duration 20 --chunks-per-stream "$CHUNKS" --seed 9)
   sleep 14 # idle_timeout + finalize_grace + export
   for k in 1 2 3 4; do
-    ADD_ROWS+=("| $k | $(metric "$k" streamfold_received_total 'unit="span"') | $(metric "$k" llm_stream_closed_total 'end_reason="stream_end"') | $(metric "$k" llm_stream_closed_total 'end_reason="idle_timeout"') | $(metric "$k" streamfold_generated_spans_total) | $(metric "$k" streamfold_late_chunks_total) |")
+    ADD_ROWS+=("| $k | $(metric "$k" streamfold_received_total 'unit="span"') | $(metric "$k" llm_stream_closed_total 'end_reason="stream_end"') | $(metric "$k" llm_stream_closed_total 'llm_stream_complete="false",llm_stream_end_reason="stream_end"') | $(metric "$k" llm_stream_closed_total 'end_reason="idle_timeout"') | $(metric "$k" streamfold_generated_spans_total) | $(metric "$k" streamfold_missing_chunks_total) | $(metric "$k" streamfold_late_chunks_total) |")
   done
   s=$(sink stats)
   ADD_LINE="$(jget "$j" streams_ok) streams sent, $(jget "$s" spans) spans at the sink ($(jget "$s" condensed_spans) with derived attributes); $(grep -h 'ring now\|routed to' "$LGLOG" | tr '\n' ';')"
@@ -246,8 +247,8 @@ fi
   if wants add; then
     echo "Add: 3 instances, a 4th added to the ring at 10 s of 20 s, idle_timeout 10s: $ADD_LINE"
     echo
-    echo "| instance | spans in | closed stream_end | closed idle_timeout | generated spans | late chunks |"
-    echo "|---:|---:|---:|---:|---:|---:|"
+    echo "| instance | spans in | closed stream_end | of which complete=false | closed idle_timeout | generated spans | missing chunks | late chunks |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ADD_ROWS[@]}"
     echo
   fi

@@ -164,14 +164,14 @@ public final class Main {
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    LogSetup.apply(cfg.service.logLevel, cfg.service.logFormat);
+    LogSetup.apply(cfg.service().logLevel(), cfg.service().logFormat());
     Logger log = LoggerFactory.getLogger(Main.class);
     ConfigReload reload = new ConfigReload(new ConfigLoader(), args.configs(), args.sets(), cfg,
-        next -> LogSetup.apply(next.service.logLevel, next.service.logFormat));
+        next -> LogSetup.apply(next.service().logLevel(), next.service().logFormat()));
     Signals.installHangup(reload::reload);
 
     Service service = new Service(cfg, Clock.SYSTEM);
-    FatalErrorHandler fatal = FatalErrorHandler.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
+    FatalErrorHandler fatal = FatalErrorHandler.install(service, cfg.service().shutdown().acceptGrace().plus(cfg.service().shutdown().timeout()));
     try {
       service.start();
     } catch (Exception e) {
@@ -182,12 +182,12 @@ public final class Main {
         "streamfold {} ready in {} ms: otlp grpc {} http {}, metrics {}, health {}, exporters {}",
         BuildInfo.current(),
         (System.nanoTime() - t0) / 1_000_000,
-        cfg.receivers.otlp.grpc.enabled ? cfg.receivers.otlp.grpc.endpoint : "off",
-        cfg.receivers.otlp.http.enabled ? cfg.receivers.otlp.http.endpoint : "off",
-        cfg.telemetry.prometheus.enabled ? cfg.telemetry.prometheus.endpoint : "off",
-        cfg.service.health.enabled ? cfg.service.health.endpoint : "off",
+        cfg.receivers().otlp().grpc().enabled() ? cfg.receivers().otlp().grpc().endpoint() : "off",
+        cfg.receivers().otlp().http().enabled() ? cfg.receivers().otlp().http().endpoint() : "off",
+        cfg.telemetry().prometheus().enabled() ? cfg.telemetry().prometheus().endpoint() : "off",
+        cfg.service().health().enabled() ? cfg.service().health().endpoint() : "off",
         exportersLine(cfg));
-    Signals.install(service, cfg.service.shutdown.acceptGrace.plus(cfg.service.shutdown.timeout));
+    Signals.install(service, cfg.service().shutdown().acceptGrace().plus(cfg.service().shutdown().timeout()));
     service.awaitStopped();
     return fatal.exitCode();
   }
@@ -200,7 +200,7 @@ public final class Main {
         b.append(", ");
       }
       var x = e.getValue();
-      b.append(e.getKey()).append(' ').append(x.type.equals("file") ? x.file.path : x.otlp.endpoint);
+      b.append(e.getKey()).append(' ').append(x.type().equals("file") ? x.file().path() : x.otlp().endpoint());
     }
     return b.toString();
   }

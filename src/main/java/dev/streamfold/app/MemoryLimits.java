@@ -21,10 +21,10 @@ final class MemoryLimits {
   /** The ingress receivers hand requests to: the window, behind the limiter when it is enabled. */
   static Ingress guard(StreamfoldConfig cfg, StreamWindow window, PipelineMetrics metrics) {
     warnings(cfg).forEach(w -> log.warn("{}", w));
-    if (!cfg.service.memoryLimiter.enabled) {
+    if (!cfg.service().memoryLimiter().enabled()) {
       return window;
     }
-    MemoryLimiter limiter = new MemoryLimiter(cfg.service.memoryLimiter, HeapGauge.jvm(), window::shed, System::nanoTime).register(metrics);
+    MemoryLimiter limiter = new MemoryLimiter(cfg.service().memoryLimiter(), HeapGauge.jvm(), window::shed, System::nanoTime).register(metrics);
     metrics.counter("streamfold.memory_limiter.shed", "State shed by the memory limiter over its hard limit", window::shedStreams, "state", "open_streams");
     metrics.counter("streamfold.memory_limiter.shed", "State shed by the memory limiter over its hard limit", window::shedKeys, "state", "recently_closed_keys");
     return new LimitedIngress(limiter, window);

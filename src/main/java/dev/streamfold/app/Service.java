@@ -40,11 +40,11 @@ public final class Service {
 
   public Service(StreamfoldConfig cfg, Clock clock) throws java.io.IOException {
     this.cfg = cfg;
-    Telemetry.Builder tb = Telemetry.builder(cfg.telemetry);
+    Telemetry.Builder tb = Telemetry.builder(cfg.telemetry());
     // the export side needs the metrics and the metrics push needs the export side: break the
     // cycle with a sender that resolves the downstream lazily
     DownstreamHolder holder = new DownstreamHolder();
-    if (cfg.telemetry.otlp.enabled) {
+    if (cfg.telemetry().otlp().enabled()) {
       tb.metricsPush(holder);
     }
     this.telemetry = tb.build();
@@ -52,15 +52,15 @@ public final class Service {
     // race real network calls, which a test's manual clock does not advance
     this.downstream = ExportPipeline.create(cfg.exportersByName(), telemetry.pipelineMetrics());
     holder.set(new DownstreamMetricsSender(downstream));
-    var debugState = cfg.service.debug.enabled ? new dev.streamfold.debug.DebugState(cfg.service.debug, clock, this::openStreams) : null;
-    this.window = new StreamWindow(cfg.window, downstream, downstream, telemetry.pipelineMetrics(),
+    var debugState = cfg.service().debug().enabled() ? new dev.streamfold.debug.DebugState(cfg.service().debug(), clock, this::openStreams) : null;
+    this.window = new StreamWindow(cfg.window(), downstream, downstream, telemetry.pipelineMetrics(),
         telemetry.streamListener(), clock, debugState == null ? dev.streamfold.window.WindowObserver.NOOP : debugState);
-    this.debug = debugState == null ? null : new dev.streamfold.debug.DebugServer(cfg.service.debug.endpoint, new dev.streamfold.debug.DebugPage(debugState::snapshot));
+    this.debug = debugState == null ? null : new dev.streamfold.debug.DebugServer(cfg.service().debug().endpoint(), new dev.streamfold.debug.DebugPage(debugState::snapshot));
     telemetry.registerActiveStreams(window::openStreams);
     Ingress ingress = MemoryLimits.guard(cfg, window, telemetry.pipelineMetrics());
-    this.grpc = cfg.receivers.otlp.grpc.enabled ? new OtlpGrpcReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics(), clock) : null;
-    this.http = cfg.receivers.otlp.http.enabled ? new OtlpHttpReceiver(cfg.receivers.otlp, ingress, telemetry.pipelineMetrics(), clock) : null;
-    this.health = cfg.service.health.enabled ? new HealthServer(cfg.service.health.endpoint, this::ready) : null;
+    this.grpc = cfg.receivers().otlp().grpc().enabled() ? new OtlpGrpcReceiver(cfg.receivers().otlp(), ingress, telemetry.pipelineMetrics(), clock) : null;
+    this.http = cfg.receivers().otlp().http().enabled() ? new OtlpHttpReceiver(cfg.receivers().otlp(), ingress, telemetry.pipelineMetrics(), clock) : null;
+    this.health = cfg.service().health().enabled() ? new HealthServer(cfg.service().health().endpoint(), this::ready) : null;
   }
 
   /** Starts every component; on failure stops what started and rethrows. */
@@ -112,8 +112,8 @@ public final class Service {
       return;
     }
     stopping = true;
-    Duration grace = cfg.service.shutdown.acceptGrace;
-    Duration timeout = cfg.service.shutdown.timeout;
+    Duration grace = cfg.service().shutdown().acceptGrace();
+    Duration timeout = cfg.service().shutdown().timeout();
     log.info("shutting down: accepting for {} more, then draining (timeout {})", grace, timeout);
     try {
       Thread.sleep(grace.toMillis());

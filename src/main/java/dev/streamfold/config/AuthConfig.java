@@ -4,10 +4,7 @@ package dev.streamfold.config;
  * Optional bearer-token auth on both receivers. The token comes from an environment variable
  * ({@code bearer_token_env}) or a file ({@code bearer_token_file}); it is never logged.
  */
-public final class AuthConfig {
-  public String bearerTokenEnv = "";
-  public String bearerTokenFile = "";
-
+public record AuthConfig(String bearerTokenEnv, String bearerTokenFile) {
   public boolean enabled() {
     return !bearerTokenEnv.isEmpty() || !bearerTokenFile.isEmpty();
   }

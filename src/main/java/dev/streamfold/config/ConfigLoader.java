@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,29 +59,27 @@ public final class ConfigLoader {
 
   /**
    * The configuration from several sources, as the command line gives them: the files merged in
-   * order (the embedded default when there is none), then the {@code --set} overrides.
+   * order, then the {@code --set} overrides, laid over the defaults ({@link Defaults}).
    */
   public StreamfoldConfig load(List<Path> files, List<String> sets) throws ConfigException {
-    return bind(tree(files, sets));
+    return build(tree(files, sets), true);
   }
 
-  /** The merged, environment-expanded tree of {@link #load(List, List)}, before binding. */
-  public ObjectNode tree(List<Path> files, List<String> sets) throws ConfigException {
+  /** The user's merged, environment-expanded tree of {@link #load(List, List)}, before defaults. */
+  ObjectNode tree(List<Path> files, List<String> sets) throws ConfigException {
     ObjectMapper mapper = mapper();
     ObjectNode merged = mapper.createObjectNode();
-    if (files.isEmpty()) {
-      ConfigMerge.merge(merged, readTree(defaultText(), "embedded default config", mapper));
-    }
     for (Path f : files) {
       ConfigMerge.merge(merged, readTree(read(f), f.toString(), mapper));
     }
+    JsonNode shape = sets.isEmpty() ? null : Defaults.tree(defaultText(), mapper);
     for (String s : sets) {
-      ConfigMerge.set(merged, s, mapper);
+      ConfigMerge.set(merged, s, mapper, shape);
     }
     return (ObjectNode) expandTree(merged, "");
   }
 
-  private static JsonNode readTree(String yaml, String source, ObjectMapper mapper) throws ConfigException {
+  static ObjectNode readTree(String yaml, String source, ObjectMapper mapper) throws ConfigException {
     try {
       JsonNode tree = mapper.readTree(yaml);
       if (tree == null || tree.isMissingNode() || tree.isNull()) {
@@ -89,7 +88,7 @@ public final class ConfigLoader {
       if (!tree.isObject()) {
         throw new ConfigException("", source + ": the config must be a YAML mapping");
       }
-      return tree;
+      return (ObjectNode) tree;
     } catch (JsonProcessingException e) {
       throw new ConfigException("", source + ": invalid YAML: " + e.getOriginalMessage());
     }
@@ -103,31 +102,111 @@ public final class ConfigLoader {
     }
   }
 
-  private static String defaultText() throws ConfigException {
+  /** The embedded default config's text ({@code streamfold print-default-config}). */
+  public static String defaultText() throws ConfigException {
     try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-      return in == null ? "{}" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      if (in == null) {
+        throw new ConfigException("", "the embedded default config " + DEFAULT_RESOURCE + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException("", "cannot read embedded default config: " + e.getMessage());
     }
   }
 
-  /** Binds an expanded tree strictly and validates it. */
-  static StreamfoldConfig bind(JsonNode tree) throws ConfigException {
-    StreamfoldConfig cfg;
+  /**
+   * The one way a configuration is made: the user's tree (modified) has its old key names moved
+   * ({@link Aliases}), is laid over the defaults, bound strictly into the immutable records and,
+   * when {@code validate}, validated; every error names the key. Tests skip validation to build
+   * a configuration the validator would refuse.
+   */
+  static StreamfoldConfig build(ObjectNode user, boolean validate) throws ConfigException {
+    Validator v = new Validator();
+    v.rename(Aliases.resolve(user, v));
+    ObjectMapper mapper = mapper();
+    ObjectNode tree = Defaults.tree(defaultText(), mapper);
+    JsonNode exporterTemplate = tree.get("exporter").deepCopy();
+    Defaults.overlay(tree, user, "", v);
+    namedExporters(tree, (ObjectNode) exporterTemplate, user.has("exporter"), v);
+    Defaults.fillEntries(tree, v);
+    StreamfoldConfig cfg = bind(tree, v);
+    if (validate) {
+      cfg.validate(v);
+      v.throwIfAny();
+    }
+    return cfg;
+  }
+
+  /**
+   * {@code exporters}: each entry is laid over the {@code exporter} defaults and gets its type from
+   * its name; an unknown name or an entry without settings is an error (and left out).
+   */
+  private static void namedExporters(ObjectNode tree, ObjectNode template, boolean singleGiven, Validator root) {
+    if (!(tree.get("exporters") instanceof ObjectNode named) || named.isEmpty()) {
+      tree.putObject("exporters");
+      return;
+    }
+    root.check(!singleGiven, "exporter", "set either exporter (one) or exporters (several by name), not both");
+    Validator v = root.section("exporters");
+    List<String> names = new ArrayList<>();
+    named.fieldNames().forEachRemaining(names::add);
+    for (String name : names) {
+      JsonNode entry = named.get(name);
+      String type = ExporterConfig.typeOf(name);
+      boolean known = type != null && name.matches("[a-z_]+(/[A-Za-z0-9_.-]+)?");
+      v.check(known, name, "not an exporter name: use otlp, otlphttp or file, optionally with /instance (e.g. otlp/tempo)");
+      v.check(!known || entry.isObject(), name, "must have settings");
+      if (!known || !entry.isObject()) {
+        named.remove(name);
+        continue;
+      }
+      ObjectNode filled = Defaults.overlay(template.deepCopy(), entry, "exporters." + name, v);
+      filled.put("type", type);
+      named.set(name, filled);
+    }
+  }
+
+  /** Binds a complete tree strictly. */
+  private static StreamfoldConfig bind(JsonNode tree, Validator v) throws ConfigException {
     try {
-      cfg = mapper().treeToValue(tree, StreamfoldConfig.class);
+      return mapper().treeToValue(tree, StreamfoldConfig.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new ConfigException(path(e), "unknown key '" + e.getPropertyName() + "'");
+      throw new ConfigException(v.written(path(e)), "unknown key '" + e.getPropertyName() + "'");
     } catch (JsonMappingException e) {
-      throw new ConfigException(path(e), e.getOriginalMessage());
+      throw new ConfigException(v.written(path(e)), e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new ConfigException("", "invalid config: " + e.getOriginalMessage());
     }
-    if (cfg == null) {
-      cfg = new StreamfoldConfig();
+  }
+
+  /**
+   * {@code base} with {@code --set} overrides, made the same way as a loaded configuration (for
+   * code that needs a variant of a loaded configuration, and for tests).
+   */
+  static StreamfoldConfig override(StreamfoldConfig base, List<String> sets, boolean validate) throws ConfigException {
+    ObjectNode tree = ConfigPrinter.tree(base);
+    if (!base.exporters().isEmpty()) {
+      tree.remove("exporter");
     }
-    cfg.validate();
-    return cfg;
+    ObjectMapper mapper = mapper();
+    for (String s : sets) {
+      ConfigMerge.set(tree, s, mapper, tree);
+    }
+    return build(tree, validate);
+  }
+
+  /**
+   * A variant of a window configuration: {@code base} with overrides relative to {@code window}
+   * (e.g. {@code shards=1}), made and validated like a loaded configuration.
+   */
+  public static WindowConfig window(WindowConfig base, String... sets) throws ConfigException {
+    ObjectNode tree = JsonNodeFactory.instance.objectNode();
+    tree.set("window", ConfigPrinter.tree(base));
+    ObjectMapper mapper = mapper();
+    for (String s : sets) {
+      ConfigMerge.set(tree, "window." + s, mapper, tree);
+    }
+    return build(tree, true).window();
   }
 
   public StreamfoldConfig loadDefault() throws ConfigException {
@@ -136,7 +215,7 @@ public final class ConfigLoader {
 
   public StreamfoldConfig parse(String yaml) throws ConfigException {
     ObjectMapper mapper = mapper();
-    return bind(expandTree(readTree(yaml, "config", mapper), ""));
+    return build((ObjectNode) expandTree(readTree(yaml, "config", mapper), ""), true);
   }
 
   /** Expands environment references in string values (not in keys or comments). */
@@ -207,6 +286,7 @@ public final class ConfigLoader {
         .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
         .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
         .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
+        .configure(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES, true)
         .registerModule(m);
   }
 

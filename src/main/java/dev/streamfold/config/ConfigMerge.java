@@ -41,6 +41,14 @@ public final class ConfigMerge {
    *     path runs through a value that is not a mapping
    */
   public static void set(ObjectNode root, String assignment, ObjectMapper yaml) throws ConfigException {
+    set(root, assignment, yaml, JsonNodeFactory.instance.objectNode());
+  }
+
+  /**
+   * {@link #set(ObjectNode, String, ObjectMapper)} where {@code shape} (the defaults) tells which
+   * paths are values even when {@code root} does not have them yet.
+   */
+  static void set(ObjectNode root, String assignment, ObjectMapper yaml, JsonNode shape) throws ConfigException {
     int eq = assignment.indexOf('=');
     if (eq <= 0) {
       throw new ConfigException("", "--set needs path=value, got '" + assignment + "'");
@@ -49,6 +57,7 @@ public final class ConfigMerge {
     String text = assignment.substring(eq + 1);
     String[] keys = path.split("\\.", -1);
     ObjectNode node = root;
+    JsonNode like = shape;
     for (int i = 0; i < keys.length; i++) {
       if (keys[i].isEmpty()) {
         throw new ConfigException(path, "--set: empty key in the path");
@@ -58,11 +67,14 @@ public final class ConfigMerge {
         return;
       }
       JsonNode next = node.get(keys[i]);
-      if (next == null || next.isNull()) {
-        next = node.putObject(keys[i]);
-      } else if (!next.isObject()) {
+      like = like == null ? null : like.get(keys[i]);
+      boolean aValue = next == null || next.isNull() ? like != null && !like.isObject() && !like.isNull() : !next.isObject();
+      if (aValue) {
         throw new ConfigException(String.join(".", java.util.Arrays.copyOf(keys, i + 1)),
             "--set " + path + ": is a value, not a mapping");
+      }
+      if (next == null || next.isNull()) {
+        next = node.putObject(keys[i]);
       }
       node = (ObjectNode) next;
     }

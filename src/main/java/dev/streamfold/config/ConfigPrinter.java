@@ -56,6 +56,11 @@ public final class ConfigPrinter {
     }
   }
 
+  /** Every key of {@code cfg} (a config record), unmasked, as the loader reads it back (durations in their short form). */
+  static ObjectNode tree(Object cfg) {
+    return mapper().valueToTree(cfg);
+  }
+
   public static String yaml(StreamfoldConfig cfg) {
     ObjectMapper m = mapper();
     ObjectNode tree = m.valueToTree(cfg);
@@ -94,7 +99,7 @@ public final class ConfigPrinter {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
         .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
         .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
-        .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.PUBLIC_ONLY)
+        .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
         .registerModule(durations);
   }
 

@@ -6,18 +6,13 @@ import java.util.Set;
  * {@code service.debug}: the live debug page (open and recently closed streams, counts per
  * recognition rule, "looks like a stream but is not recognized" findings). Off by default; it
  * lists trace ids and span names, so it binds a loopback address only.
+ *
+ * @param recentStreams closed streams listed, newest first
+ * @param maxOpenStreams open streams tracked by key for the page; past it they are counted, not listed
+ * @param maxFindings distinct findings kept; past it new kinds are counted, not kept
  */
-public final class DebugConfig {
+public record DebugConfig(boolean enabled, String endpoint, int recentStreams, int maxOpenStreams, int maxFindings) {
   static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "::1", "[::1]");
-
-  public boolean enabled = false;
-  public String endpoint = "localhost:55679";
-  /** Closed streams listed, newest first. */
-  public int recentStreams = 100;
-  /** Open streams tracked by key for the page; past it they are counted, not listed. */
-  public int maxOpenStreams = 10_000;
-  /** Distinct findings kept; past it new kinds are counted, not kept. */
-  public int maxFindings = 50;
 
   void validate(Validator v) {
     if (!enabled) {

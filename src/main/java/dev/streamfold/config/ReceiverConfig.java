@@ -2,72 +2,81 @@ package dev.streamfold.config;
 
 import java.time.Duration;
 
-/** {@code receivers.otlp}: OTLP/gRPC and OTLP/HTTP receivers (SPEC 1.1, 6). */
-public final class ReceiverConfig {
-  public Grpc grpc = new Grpc();
-  public Http http = new Http();
-  public AuthConfig auth = new AuthConfig();
-  /** Deprecated alias of {@code window.max_pending_items} (null = not set); see {@link WindowConfig#resolvePendingAlias}. */
-  public Long maxPendingItems;
+/** {@code receivers.otlp}: OTLP/gRPC and OTLP/HTTP receivers (SPEC 1.1, 6). Defaults: config/streamfold.yaml. */
+public record ReceiverConfig(Grpc grpc, Http http, AuthConfig auth) {
 
-  public static final class Grpc {
-    public boolean enabled = true;
-    public String endpoint = "localhost:4317";
-    public int maxRecvMsgSizeMib = 4;
-    /** Threads decoding and handing over export calls; 0 = number of cores. */
-    public int threads = 0;
-    /** Calls waiting for a thread; past it a call gets UNAVAILABLE (retryable). Each holds up to max_recv_msg_size_mib. */
-    public int maxQueuedRequests = 64;
-    /** HTTP/2 concurrent streams per connection. */
-    public int maxConcurrentStreams = 128;
-    /** Open connections at most; past it a new connection is closed on accept (clients retry). */
-    public int maxConnections = 1024;
-    /** Open connections from one client address at most. */
-    public int maxConnectionsPerClient = 256;
-    /** RST_STREAM frames a client may send per rst_frames_window before the connection is closed (HTTP/2 rapid reset); 0 = no limit. */
-    public int maxRstFramesPerWindow = 200;
-    public Duration rstFramesWindow = Duration.ofSeconds(10);
-    /** Clients pinging more often than this get GOAWAY (too_many_pings). */
-    public Duration permitKeepaliveTime = Duration.ofSeconds(10);
-    /** Whether clients may ping while they have no call in progress. */
-    public boolean permitKeepaliveWithoutCalls = true;
-    /** A connection older than this is asked to reconnect (GOAWAY), so load balancers see new connections; 0 = never. */
-    public Duration maxConnectionAge = Duration.ZERO;
-    /** Calls in progress when max_connection_age is reached may finish within this. */
-    public Duration maxConnectionAgeGrace = Duration.ofSeconds(30);
-    /** A connection without calls for this long is closed; 0 = never. */
-    public Duration maxConnectionIdle = Duration.ZERO;
-    public TlsConfig tls = new TlsConfig();
-  }
+  /**
+   * @param threads threads decoding and handing over export calls; 0 = number of cores
+   * @param maxQueuedRequests calls waiting for a thread; past it a call gets UNAVAILABLE
+   *     (retryable). Each holds up to max_recv_msg_size_mib
+   * @param maxConcurrentStreams HTTP/2 concurrent streams per connection
+   * @param maxConnections open connections at most; past it a new connection is closed on accept
+   *     (clients retry)
+   * @param maxConnectionsPerClient open connections from one client address at most
+   * @param maxRstFramesPerWindow RST_STREAM frames a client may send per rst_frames_window before
+   *     the connection is closed (HTTP/2 rapid reset); 0 = no limit
+   * @param permitKeepaliveTime clients pinging more often than this get GOAWAY (too_many_pings)
+   * @param permitKeepaliveWithoutCalls whether clients may ping while they have no call in progress
+   * @param maxConnectionAge a connection older than this is asked to reconnect (GOAWAY), so load
+   *     balancers see new connections; 0 = never
+   * @param maxConnectionAgeGrace calls in progress when max_connection_age is reached may finish
+   *     within this
+   * @param maxConnectionIdle a connection without calls for this long is closed; 0 = never
+   */
+  public record Grpc(
+      boolean enabled,
+      String endpoint,
+      int maxRecvMsgSizeMib,
+      int threads,
+      int maxQueuedRequests,
+      int maxConcurrentStreams,
+      int maxConnections,
+      int maxConnectionsPerClient,
+      int maxRstFramesPerWindow,
+      Duration rstFramesWindow,
+      Duration permitKeepaliveTime,
+      boolean permitKeepaliveWithoutCalls,
+      Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace,
+      Duration maxConnectionIdle,
+      TlsConfig tls) {}
 
-  public static final class Http {
-    public boolean enabled = true;
-    public String endpoint = "localhost:4318";
-    public int maxRequestBodySizeMib = 20;
-    /** Threads decoding and handing over requests; 0 = number of cores. */
-    public int threads = 0;
-    /** Requests with a complete body waiting for a thread; past it 503 + Retry-After. */
-    public int maxQueuedRequests = 256;
-    /** Event-loop threads reading and writing connections; 0 = cores, at most 4. */
-    public int ioThreads = 0;
-    /** Open connections at most; past it a connection's request gets 503 + Retry-After. */
-    public int maxConnections = 1024;
-    /** Open connections from one client address at most; past it 503 + Retry-After. */
-    public int maxConnectionsPerClient = 256;
-    /** A request's line and headers must arrive within this (from accept, or from the first byte on a kept-alive connection). */
-    public Duration readHeaderTimeout = Duration.ofSeconds(10);
-    /** A request's body must arrive within this after its headers; past it 408 and the connection is closed. */
-    public Duration requestTimeout = Duration.ofSeconds(30);
-    /** A kept-alive connection with no request in progress is closed after this. */
-    public Duration idleTimeout = Duration.ofSeconds(60);
-    /** Request line and headers together at most this; past it 431. */
-    public int maxHeaderSizeKib = 32;
-    /** Request bodies buffered by all connections together at most this; past it 503 + Retry-After. */
-    public int maxBufferedBodyMib = 256;
-    /** Also accept HTTP/2 over plaintext with prior knowledge (h2c); TLS connections stay HTTP/1.1. */
-    public boolean h2c = false;
-    public TlsConfig tls = new TlsConfig();
-  }
+  /**
+   * @param threads threads decoding and handing over requests; 0 = number of cores
+   * @param maxQueuedRequests requests with a complete body waiting for a thread; past it 503 +
+   *     Retry-After
+   * @param ioThreads event-loop threads reading and writing connections; 0 = cores, at most 4
+   * @param maxConnections open connections at most; past it a connection's request gets 503 +
+   *     Retry-After
+   * @param maxConnectionsPerClient open connections from one client address at most; past it 503
+   *     + Retry-After
+   * @param readHeaderTimeout a request's line and headers must arrive within this (from accept,
+   *     or from the first byte on a kept-alive connection)
+   * @param requestTimeout a request's body must arrive within this after its headers; past it 408
+   *     and the connection is closed
+   * @param idleTimeout a kept-alive connection with no request in progress is closed after this
+   * @param maxHeaderSizeKib request line and headers together at most this; past it 431
+   * @param maxBufferedBodyMib request bodies buffered by all connections together at most this;
+   *     past it 503 + Retry-After
+   * @param h2c also accept HTTP/2 over plaintext with prior knowledge (h2c); TLS connections stay
+   *     HTTP/1.1
+   */
+  public record Http(
+      boolean enabled,
+      String endpoint,
+      int maxRequestBodySizeMib,
+      int threads,
+      int maxQueuedRequests,
+      int ioThreads,
+      int maxConnections,
+      int maxConnectionsPerClient,
+      Duration readHeaderTimeout,
+      Duration requestTimeout,
+      Duration idleTimeout,
+      int maxHeaderSizeKib,
+      int maxBufferedBodyMib,
+      boolean h2c,
+      TlsConfig tls) {}
 
   void validate(Validator v) {
     Validator g = v.section("grpc");

@@ -9,65 +9,28 @@ import java.util.regex.PatternSyntaxException;
  * event / log event name and {@code name_regex} may match it instead. {@code attribute_key}
  * with {@code attribute_value} requires that attribute to equal the value (compared as its
  * string form); {@code attribute_key} alone requires presence.
+ *
+ * @param chunkTime chunk-span rules only: what a matching chunk span covers. {@code end}
+ *     (default): producing one chunk, its time is the span end (Burr); {@code block}: a whole
+ *     text or reasoning block from its first delta to its last, its time is the span start and
+ *     sampling runs to the end of the last block (Mastra {@code model_chunk})
+ * @param indexAttribute chunk rules only: the chunk attribute holding the chunk's index in its
+ *     stream (an integer). A span rule may instead (or also) capture it in {@code name_regex}
+ *     with a group named {@code index}, e.g. {@code ^.+::chunk_(?<index>[0-9]+)$}. Known indexes
+ *     reveal chunks that never arrived (llm_stream.chunk.missing)
+ * @param indexBase chunk rules only: the index of a stream's first chunk (0 for Burr's
+ *     {@code chunk_{N}})
  */
-public final class RuleConfig {
-  public String nameRegex = "";
-  public String eventName = "";
-  public String attributeKey = "";
-  public String attributeValue = "";
-  /**
-   * Chunk-span rules only: what a matching chunk span covers. {@code end} (default): producing one
-   * chunk, its time is the span end (Burr); {@code block}: a whole text or reasoning block from its
-   * first delta to its last, its time is the span start and sampling runs to the end of the last
-   * block (Mastra {@code model_chunk}).
-   */
-  public String chunkTime = CHUNK_TIME_END;
-  /**
-   * Chunk rules only: the chunk attribute holding the chunk's index in its stream (an integer).
-   * A span rule may instead (or also) capture it in {@code name_regex} with a group named
-   * {@code index}, e.g. {@code ^.+::chunk_(?<index>[0-9]+)$}. Known indexes reveal chunks that
-   * never arrived (llm_stream.chunk.missing).
-   */
-  public String indexAttribute = "";
-  /** Chunk rules only: the index of a stream's first chunk (0 for Burr's {@code chunk_{N}}). */
-  public long indexBase = 0;
-
+public record RuleConfig(
+    String nameRegex, String eventName, String attributeKey, String attributeValue, String chunkTime, String indexAttribute, long indexBase) {
   public static final String CHUNK_TIME_END = "end";
   public static final String CHUNK_TIME_BLOCK = "block";
-
-  public RuleConfig() {}
-
-  public static RuleConfig named(String eventName) {
-    RuleConfig r = new RuleConfig();
-    r.eventName = eventName;
-    return r;
-  }
-
-  public static RuleConfig regex(String regex) {
-    RuleConfig r = new RuleConfig();
-    r.nameRegex = regex;
-    return r;
-  }
-
-  public static RuleConfig attribute(String key, String value) {
-    RuleConfig r = new RuleConfig();
-    r.attributeKey = key;
-    r.attributeValue = value;
-    return r;
-  }
-
-  /** This rule with {@code chunk_time: block}. */
-  public RuleConfig blocks() {
-    chunkTime = CHUNK_TIME_BLOCK;
-    return this;
-  }
+  public static final String INDEX_GROUP = "index";
 
   /** Whether {@code name_regex} captures the chunk index in a group named {@code index}. */
   public boolean capturesIndex() {
     return nameRegex.contains("(?<" + INDEX_GROUP + ">");
   }
-
-  public static final String INDEX_GROUP = "index";
 
   public boolean isBlock() {
     return CHUNK_TIME_BLOCK.equals(chunkTime);

@@ -2,40 +2,30 @@ package dev.streamfold.config;
 
 import java.time.Duration;
 
-/** {@code service}: health endpoint, logging and shutdown (SPEC 3 last bullet, 6). */
-public final class ServiceConfig {
-  public Health health = new Health();
-  public Shutdown shutdown = new Shutdown();
-  public DebugConfig debug = new DebugConfig();
-  /** Root log level: error, warn, info, debug. */
-  public String logLevel = "info";
-  public MemoryLimiter memoryLimiter = new MemoryLimiter();
-  /** Log line format on stderr: {@code text} or {@code json} (one JSON object per line). */
-  public String logFormat = "text";
+/**
+ * {@code service}: health endpoint, logging and shutdown (SPEC 3 last bullet, 6).
+ *
+ * @param logLevel root log level: error, warn, info, debug, trace
+ * @param logFormat log line format on stderr: {@code text} or {@code json} (one JSON object per line)
+ */
+public record ServiceConfig(Health health, Shutdown shutdown, DebugConfig debug, String logLevel, MemoryLimiter memoryLimiter, String logFormat) {
 
-  public static final class Health {
-    public boolean enabled = true;
-    public String endpoint = "localhost:13133";
-  }
+  public record Health(boolean enabled, String endpoint) {}
 
-  public static final class Shutdown {
-    public Duration acceptGrace = Duration.ofSeconds(5);
-    public Duration timeout = Duration.ofSeconds(10);
-  }
+  public record Shutdown(Duration acceptGrace, Duration timeout) {}
 
   /**
    * Refuses data (UNAVAILABLE / 503) while the retained heap is over the soft limit; over the hard
    * limit also forces a collection and sheds state (README, "Memory").
+   *
+   * @param softLimitPercentage percent of the heap that survives young collections (old
+   *     generation) at which new data is refused
+   * @param hardLimitPercentage percent at which a collection is forced and open streams /
+   *     recently-closed keys are shed
+   * @param checkInterval least time between two checks (checks run on admission, so an idle
+   *     service never wakes up)
    */
-  public static final class MemoryLimiter {
-    public boolean enabled = true;
-    /** Percent of the heap that survives young collections (old generation) at which new data is refused. */
-    public int softLimitPercentage = 80;
-    /** Percent at which a collection is forced and open streams / recently-closed keys are shed. */
-    public int hardLimitPercentage = 90;
-    /** Least time between two checks (checks run on admission, so an idle service never wakes up). */
-    public Duration checkInterval = Duration.ofMillis(100);
-  }
+  public record MemoryLimiter(boolean enabled, int softLimitPercentage, int hardLimitPercentage, Duration checkInterval) {}
 
   void validate(Validator v) {
     Validator m = v.section("memory_limiter");

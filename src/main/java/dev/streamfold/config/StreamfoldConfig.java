@@ -1,48 +1,43 @@
 package dev.streamfold.config;
 
-/**
- * The whole configuration, bound from YAML (snake_case keys). Treated as immutable once
- * {@link ConfigLoader} has validated it.
- */
-public final class StreamfoldConfig {
-  public Receivers receivers = new Receivers();
-  public WindowConfig window = new WindowConfig();
-  /** One exporter (the original form); see {@link #exporters} for several. */
-  public ExporterConfig exporter = new ExporterConfig();
-  /** Several exporters at once, by Collector-style name ({@code otlp/tempo}, {@code file}); replaces {@code exporter}. */
-  public java.util.Map<String, ExporterConfig> exporters = new java.util.LinkedHashMap<>();
-  private boolean exporterSet;
+import java.util.Map;
 
-  /** Bound from YAML: remembers that {@code exporter} was given, so it cannot be mixed with {@code exporters}. */
-  public void setExporter(ExporterConfig exporter) {
-    this.exporter = exporter;
-    this.exporterSet = true;
+/**
+ * The whole configuration, bound from YAML (snake_case keys) by {@link ConfigLoader}, the only
+ * place that makes one: immutable records all the way down, validated once.
+ *
+ * @param exporter one exporter (the original form); see {@code exporters} for several
+ * @param exporters several exporters at once, by Collector-style name ({@code otlp/tempo},
+ *     {@code file}); replaces {@code exporter}
+ */
+public record StreamfoldConfig(
+    Receivers receivers,
+    WindowConfig window,
+    ExporterConfig exporter,
+    Map<String, ExporterConfig> exporters,
+    TelemetryConfig telemetry,
+    ServiceConfig service) {
+  public StreamfoldConfig {
+    exporters = Frozen.map(exporters);
   }
+
+  /** {@code receivers}: one OTLP receiver section. */
+  public record Receivers(ReceiverConfig otlp) {}
 
   /** The exporters to run, by name: {@code exporters}, or {@code exporter} alone named by its type. */
-  public java.util.Map<String, ExporterConfig> exportersByName() {
+  public Map<String, ExporterConfig> exportersByName() {
     return ExporterConfig.byName(exporter, exporters);
   }
-  public TelemetryConfig telemetry = new TelemetryConfig();
-  public ServiceConfig service = new ServiceConfig();
 
-  public static final class Receivers {
-    public ReceiverConfig otlp = new ReceiverConfig();
-  }
-
-  public void validate() throws ConfigException {
-    Validator v = new Validator();
-    receivers.otlp.validate(v.section("receivers").section("otlp"));
-    WindowConfig.resolvePendingAlias(receivers.otlp, window, v);
+  void validate(Validator v) {
+    receivers.otlp().validate(v.section("receivers").section("otlp"));
     window.validate(v.section("window"));
-    if (exporters == null || exporters.isEmpty()) {
+    if (exporters.isEmpty()) {
       exporter.validate(v.section("exporter"));
     } else {
-      v.check(!exporterSet, "exporter", "set either exporter (one) or exporters (several by name), not both");
       ExporterConfig.validateNamed(exporters, v.section("exporters"));
     }
     telemetry.validate(v.section("telemetry"));
     service.validate(v.section("service"));
-    v.throwIfAny();
   }
 }

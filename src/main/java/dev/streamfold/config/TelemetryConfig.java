@@ -1,50 +1,48 @@
 package dev.streamfold.config;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code telemetry}: SPEC 4 metrics. */
-public final class TelemetryConfig {
-  public Prometheus prometheus = new Prometheus();
-  public OtlpPush otlp = new OtlpPush();
-  /**
-   * Series (label sets) per SPEC 4 metric before new label sets go to the one overflow series
-   * ({@code otel_metric_overflow="true"}, every other label empty).
-   */
-  public int maxSeriesPerMetric = 2000;
-  /** JVM and process metrics (memory, GC, threads, classes, CPU, uptime, file descriptors). */
-  public boolean jvmMetrics = true;
-  /**
-   * Per-instrument settings keyed by instrument name (e.g.
-   * {@code gen_ai.client.operation.time_to_first_chunk}): {@code enabled}, {@code buckets}.
-   */
-  public Map<String, Instrument> instruments = new LinkedHashMap<>();
-
-  public static final class Prometheus {
-    public boolean enabled = true;
-    public String endpoint = "localhost:9464";
+/**
+ * {@code telemetry}: SPEC 4 metrics.
+ *
+ * @param maxSeriesPerMetric series (label sets) per SPEC 4 metric before new label sets go to the
+ *     one overflow series ({@code otel_metric_overflow="true"}, every other label empty)
+ * @param jvmMetrics JVM and process metrics (memory, GC, threads, classes, CPU, uptime, file
+ *     descriptors)
+ * @param instruments per-instrument settings keyed by instrument name (e.g.
+ *     {@code gen_ai.client.operation.time_to_first_chunk}): {@code enabled}, {@code buckets}
+ */
+public record TelemetryConfig(
+    Prometheus prometheus, OtlpPush otlp, int maxSeriesPerMetric, boolean jvmMetrics, Map<String, Instrument> instruments) {
+  public TelemetryConfig {
+    instruments = Frozen.map(instruments);
   }
 
-  public static final class OtlpPush {
-    /**
-     * Push metrics as OTLP every {@code interval} into the export queue, so they leave through
-     * whatever exporter is configured (gRPC, HTTP or the file exporter).
-     */
-    public boolean enabled = false;
-    public Duration interval = Duration.ofSeconds(60);
-    /** Resource attributes of the pushed metrics; {@code service.name} defaults to {@code streamfold}. */
-    public Map<String, String> resourceAttributes = new LinkedHashMap<>();
+  public record Prometheus(boolean enabled, String endpoint) {}
+
+  /**
+   * Push metrics as OTLP every {@code interval} into the export queue, so they leave through
+   * whatever exporter is configured (gRPC, HTTP or the file exporter).
+   *
+   * @param resourceAttributes resource attributes of the pushed metrics; {@code service.name}
+   *     defaults to {@code streamfold}
+   */
+  public record OtlpPush(boolean enabled, Duration interval, Map<String, String> resourceAttributes) {
+    public OtlpPush {
+      resourceAttributes = Frozen.map(resourceAttributes);
+    }
   }
 
-  public static final class Instrument {
-    public boolean enabled = true;
-    /**
-     * Explicit bucket boundaries (strictly ascending, &gt; 0; whole numbers for the token
-     * instruments); empty = the SPEC 4 default. Histograms only.
-     */
-    public List<Double> buckets = List.of();
+  /**
+   * @param buckets explicit bucket boundaries (strictly ascending, &gt; 0; whole numbers for the
+   *     token instruments); empty = the SPEC 4 default. Histograms only
+   */
+  public record Instrument(boolean enabled, List<Double> buckets) {
+    public Instrument {
+      buckets = Frozen.list(buckets);
+    }
   }
 
   /** Histogram instruments whose values are counted in whole units (bucket bounds must be whole). */

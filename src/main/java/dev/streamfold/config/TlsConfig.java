@@ -8,16 +8,15 @@ package dev.streamfold.config;
  * environment variable {@code key_password_env} or the file {@code key_password_file}. The
  * files are re-read when they change (see {@code tls.ReloadingKeyManager}).
  */
-public final class TlsConfig {
-  public boolean insecure = true;
-  public String certFile = "";
-  public String keyFile = "";
-  public String caFile = "";
-  public String clientCaFile = "";
-  public boolean insecureSkipVerify = false;
-  public String keyPasswordEnv = "";
-  public String keyPasswordFile = "";
-
+public record TlsConfig(
+    boolean insecure,
+    String certFile,
+    String keyFile,
+    String caFile,
+    String clientCaFile,
+    boolean insecureSkipVerify,
+    String keyPasswordEnv,
+    String keyPasswordFile) {
   public boolean serverEnabled() {
     return !certFile.isEmpty();
   }

@@ -2,25 +2,30 @@ package dev.streamfold.config;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Collects validation errors with full key paths. Not thread-safe; used once at start-up. */
 public final class Validator {
   private final String prefix;
   private final List<ConfigException> errors;
+  /** Keys given under an old name ({@link Aliases}): new path to the path the user wrote. */
+  private final Map<String, String> renamed;
 
   public Validator() {
-    this("", new ArrayList<>());
+    this("", new ArrayList<>(), new HashMap<>());
   }
 
-  private Validator(String prefix, List<ConfigException> errors) {
+  private Validator(String prefix, List<ConfigException> errors, Map<String, String> renamed) {
     this.prefix = prefix;
     this.errors = errors;
+    this.renamed = renamed;
   }
 
   /** A validator for a nested section: keys are reported as {@code prefix.section.key}. */
   public Validator section(String name) {
-    return new Validator(path(name), errors);
+    return new Validator(path(name), errors, renamed);
   }
 
   public String path(String key) {
@@ -30,9 +35,19 @@ public final class Validator {
     return prefix.isEmpty() ? key : prefix + "." + key;
   }
 
+  /** Reports errors about {@code now} under the name the user wrote ({@code old}). */
+  void rename(Map<String, String> nowToOld) {
+    renamed.putAll(nowToOld);
+  }
+
+  /** The name the user wrote for {@code path}. */
+  String written(String path) {
+    return renamed.getOrDefault(path, path);
+  }
+
   public void check(boolean ok, String key, String reason) {
     if (!ok) {
-      errors.add(new ConfigException(path(key), reason));
+      errors.add(new ConfigException(written(path(key)), reason));
     }
   }
 

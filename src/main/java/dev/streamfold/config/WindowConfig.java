@@ -1,106 +1,72 @@
 package dev.streamfold.config;
 
-import dev.streamfold.limiter.HeapBudget;
 import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import java.util.ArrayList;
 import java.util.List;
 
-/** {@code window}: the stream window (SPEC 1.2, 1.3, 3). */
-public final class WindowConfig {
-  private static final Logger log = LoggerFactory.getLogger(WindowConfig.class);
-  /** Derived from the max heap (limiter.HeapBudget). */
-  public static final long DEFAULT_MAX_PENDING_ITEMS = HeapBudget.maxPendingItems();
+/**
+ * {@code window}: the stream window (SPEC 1.2, 1.3, 3). Defaults: config/streamfold.yaml; the
+ * bounds marked "heap" there are derived from the max heap (limiter.HeapBudget).
+ *
+ * @param maxPendingItems items (spans + span events + log records + metric points) admitted and
+ *     not yet processed by the window; past it receivers answer UNAVAILABLE / 503 with
+ *     Retry-After (formerly {@code receivers.otlp.max_pending_items}, see {@link Aliases})
+ * @param maxHeldSpans spans held because their parent is unknown in a trace with an open stream
+ *     (SPEC 3 re-parenting); past it the oldest is released unchecked (reparented ok=false)
+ * @param chunkSpans {@code drop} or {@code keep}: what happens to chunk spans, events and logs
+ * @param lateChunks {@code pass} (with {@code llm_stream.late=true}) or {@code drop}
+ * @param shards owner threads; 0 = cores / 2
+ * @param tick how often a shard checks deadlines when idle
+ */
+public record WindowConfig(
+    Duration finalizeGrace,
+    Duration idleTimeout,
+    Duration maxStreamAge,
+    long maxOpenStreams,
+    long maxPendingItems,
+    long maxHeldSpans,
+    long memoryBudgetMib,
+    int maxChunksPerStream,
+    String chunkSpans,
+    String lateChunks,
+    RecentlyClosed recentlyClosed,
+    int shards,
+    Duration tick,
+    Rules rules) {
 
-  public Duration finalizeGrace = Duration.ofSeconds(2);
-  public Duration idleTimeout = Duration.ofSeconds(30);
-  public Duration maxStreamAge = Duration.ofMinutes(10);
-  /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
-  public long maxOpenStreams = HeapBudget.maxOpenStreams();
-  /**
-   * Items (spans + span events + log records + metric points) admitted and not yet processed by
-   * the window; past it receivers answer UNAVAILABLE / 503 with Retry-After. Default derived from
-   * the max heap (limiter.HeapBudget); a value in the file wins.
-   */
-  public long maxPendingItems = DEFAULT_MAX_PENDING_ITEMS;
-  /**
-   * Spans held because their parent is unknown in a trace with an open stream (SPEC 3
-   * re-parenting); past it the oldest is released unchecked (counted reparented ok=false).
-   */
-  public long maxHeldSpans = 10_000;
-  /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
-  public long memoryBudgetMib = HeapBudget.windowBudgetMib();
-  public int maxChunksPerStream = 100_000;
-  /** {@code drop} (default) or {@code keep}: what happens to chunk spans, events and logs. */
-  public String chunkSpans = "drop";
-  /** {@code pass} (default, with {@code llm_stream.late=true}) or {@code drop}. */
-  public String lateChunks = "pass";
-  public RecentlyClosed recentlyClosed = new RecentlyClosed();
-  /** Owner threads; 0 = number of cores. */
-  public int shards = 0;
-  /** How often a shard checks deadlines when idle. */
-  public Duration tick = Duration.ofMillis(50);
-  public Rules rules = new Rules();
-
-  public static final class RecentlyClosed {
-    /** Default derived from the max heap (limiter.HeapBudget); a value in the file wins. */
-    public long maxKeys = HeapBudget.recentlyClosedKeys();
-    public Duration ttl = Duration.ofMinutes(5);
-  }
-
-  /** Recognition rules; a list given in the file replaces the default list. */
-  public static final class Rules {
-    public List<RuleConfig> chunkSpans = new ArrayList<>(List.of(
-        RuleConfig.regex("^.+::chunk_(?<index>[0-9]+)$"),
-        RuleConfig.attribute("mastra.span.type", "model_chunk").blocks()));
-    public List<RuleConfig> chunkEvents = new ArrayList<>(List.of(
-        RuleConfig.named("gen_ai.content.completion.chunk"),
-        RuleConfig.named("llm.content.completion.chunk")));
-    public List<RuleConfig> chunkLogs = new ArrayList<>(List.of(
-        RuleConfig.named("gen_ai.content.completion.chunk"),
-        RuleConfig.named("llm_stream.chunk")));
-    public List<RuleConfig> firstChunkMarkers = new ArrayList<>(List.of(
-        RuleConfig.named("First Token Stream Event"),
-        RuleConfig.named("ai.stream.firstChunk")));
-    /**
-     * Span attributes whose value is the first chunk time (ISO-8601 text, or integer epoch
-     * nanoseconds): a first-chunk marker on the span itself.
-     */
-    public List<String> firstChunkAttributes = new ArrayList<>(List.of("mastra.completion_start_time"));
-    /**
-     * Stream span attributes stating how many chunks the producer sent (Burr's
-     * {@code stream.iteration_count}, streamfold's {@code llm_stream.chunk.total}): fewer distinct
-     * chunks, or indexes that stop short of it, mean chunks are missing.
-     */
-    public List<String> chunkCountAttributes = new ArrayList<>(List.of("stream.iteration_count", "llm_stream.chunk.total"));
-    /** Extra rules marking a span as a stream span candidate (beyond gen_ai.request.stream=true, markers and summaries). */
-    public List<RuleConfig> streamSpans = new ArrayList<>();
-    /**
-     * {@code gen_ai.operation.name} values of GenAI client spans, held as candidates for the
-     * grace so that chunk log records sent after them still attach.
-     */
-    public List<String> clientSpanOperations = new ArrayList<>(List.of("chat", "text_completion", "generate_content"));
-  }
+  public record RecentlyClosed(long maxKeys, Duration ttl) {}
 
   /**
-   * {@code receivers.otlp.max_pending_items} is the old name of {@code window.max_pending_items}
-   * (the bound is the window's): when set it still applies, with a warning; set together with a
-   * different {@code window.max_pending_items} it is an error.
+   * Recognition rules; a list given in the file replaces the default list.
+   *
+   * @param firstChunkAttributes span attributes whose value is the first chunk time (ISO-8601
+   *     text, or integer epoch nanoseconds): a first-chunk marker on the span itself
+   * @param chunkCountAttributes stream span attributes stating how many chunks the producer sent
+   *     (Burr's {@code stream.iteration_count}, streamfold's {@code llm_stream.chunk.total}): fewer
+   *     distinct chunks, or indexes that stop short of it, mean chunks are missing
+   * @param streamSpans extra rules marking a span as a stream span candidate (beyond
+   *     gen_ai.request.stream=true, markers and summaries)
+   * @param clientSpanOperations {@code gen_ai.operation.name} values of GenAI client spans, held
+   *     as candidates for the grace so that chunk log records sent after them still attach
    */
-  static void resolvePendingAlias(ReceiverConfig receiver, WindowConfig window, Validator v) {
-    Long old = receiver.maxPendingItems;
-    if (old == null) {
-      return;
+  public record Rules(
+      List<RuleConfig> chunkSpans,
+      List<RuleConfig> chunkEvents,
+      List<RuleConfig> chunkLogs,
+      List<RuleConfig> firstChunkMarkers,
+      List<String> firstChunkAttributes,
+      List<String> chunkCountAttributes,
+      List<RuleConfig> streamSpans,
+      List<String> clientSpanOperations) {
+    public Rules {
+      chunkSpans = Frozen.list(chunkSpans);
+      chunkEvents = Frozen.list(chunkEvents);
+      chunkLogs = Frozen.list(chunkLogs);
+      firstChunkMarkers = Frozen.list(firstChunkMarkers);
+      firstChunkAttributes = Frozen.list(firstChunkAttributes);
+      chunkCountAttributes = Frozen.list(chunkCountAttributes);
+      streamSpans = Frozen.list(streamSpans);
+      clientSpanOperations = Frozen.list(clientSpanOperations);
     }
-    Validator r = v.section("receivers").section("otlp");
-    r.positive(old, "max_pending_items");
-    if (window.maxPendingItems != DEFAULT_MAX_PENDING_ITEMS && window.maxPendingItems != old) {
-      r.check(false, "max_pending_items", "is the deprecated name of window.max_pending_items; set only window.max_pending_items");
-      return;
-    }
-    log.warn("receivers.otlp.max_pending_items is deprecated: use window.max_pending_items (now {})", old);
-    window.maxPendingItems = old;
   }
 
   void validate(Validator v) {
@@ -112,23 +78,23 @@ public final class WindowConfig {
     v.nonNegative(maxHeldSpans, "max_held_spans");
     v.positive(memoryBudgetMib, "memory_budget_mib");
     v.positive(maxChunksPerStream, "max_chunks_per_stream");
-    v.check(chunkSpans.equals("drop") || chunkSpans.equals("keep"), "chunk_spans", "must be drop or keep, got '" + chunkSpans + "'");
-    v.check(lateChunks.equals("pass") || lateChunks.equals("drop"), "late_chunks", "must be pass or drop, got '" + lateChunks + "'");
+    v.check("drop".equals(chunkSpans) || "keep".equals(chunkSpans), "chunk_spans", "must be drop or keep, got '" + chunkSpans + "'");
+    v.check("pass".equals(lateChunks) || "drop".equals(lateChunks), "late_chunks", "must be pass or drop, got '" + lateChunks + "'");
     Validator rc = v.section("recently_closed");
-    rc.nonNegative(recentlyClosed.maxKeys, "max_keys");
-    rc.nonNegative(recentlyClosed.ttl, "ttl");
+    rc.nonNegative(recentlyClosed.maxKeys(), "max_keys");
+    rc.nonNegative(recentlyClosed.ttl(), "ttl");
     v.nonNegative(shards, "shards");
     v.check(shards <= 256, "shards", "must be <= 256");
     v.positive(tick, "tick");
     Validator r = v.section("rules");
-    validateRules(r, "chunk_spans", rules.chunkSpans, true);
-    validateRules(r, "chunk_events", rules.chunkEvents, true);
-    validateRules(r, "chunk_logs", rules.chunkLogs, true);
-    validateRules(r, "first_chunk_markers", rules.firstChunkMarkers, false);
-    validateRules(r, "stream_spans", rules.streamSpans, false);
-    validateNames(r, "chunk_count_attributes", rules.chunkCountAttributes);
-    validateNames(r, "first_chunk_attributes", rules.firstChunkAttributes);
-    validateNames(r, "client_span_operations", rules.clientSpanOperations);
+    validateRules(r, "chunk_spans", rules.chunkSpans(), true);
+    validateRules(r, "chunk_events", rules.chunkEvents(), true);
+    validateRules(r, "chunk_logs", rules.chunkLogs(), true);
+    validateRules(r, "first_chunk_markers", rules.firstChunkMarkers(), false);
+    validateRules(r, "stream_spans", rules.streamSpans(), false);
+    validateNames(r, "chunk_count_attributes", rules.chunkCountAttributes());
+    validateNames(r, "first_chunk_attributes", rules.firstChunkAttributes());
+    validateNames(r, "client_span_operations", rules.clientSpanOperations());
   }
 
   private static void validateNames(Validator v, String key, List<String> list) {
@@ -152,8 +118,8 @@ public final class WindowConfig {
       } else {
         Validator rv = v.section(key + "[" + i + "]");
         rule.validate(rv);
-        rv.check(chunks || rule.indexAttribute.isEmpty(), "index_attribute", "only chunk rules have a chunk index");
-        rv.check(chunks || rule.indexBase == 0, "index_base", "only chunk rules have a chunk index");
+        rv.check(chunks || rule.indexAttribute().isEmpty(), "index_attribute", "only chunk rules have a chunk index");
+        rv.check(chunks || rule.indexBase() == 0, "index_base", "only chunk rules have a chunk index");
       }
     }
   }

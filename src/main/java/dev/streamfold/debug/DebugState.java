@@ -145,7 +145,7 @@ public final class DebugState implements WindowObserver {
 
   /** Starts tracking a stream; null when {@code max_open_streams} are tracked already. */
   private Open track(long hi, long lo, long id, Resource resource, String model, String shape) {
-    if (open.size() >= cfg.maxOpenStreams) {
+    if (open.size() >= cfg.maxOpenStreams()) {
       return null;
     }
     Open o = new Open(service(resource), model, shape, clock.nanos());
@@ -218,7 +218,7 @@ public final class DebugState implements WindowObserver {
         closedTotal++;
         recent.addFirst(new ClosedView(clock.epochMillis(), trace, hex(emitted.getSpanId().toByteArray()), emitted.getName(), service, model,
             d.inputShape().label(), reason.label(), d.complete(), figures));
-        while (recent.size() > cfg.recentStreams) {
+        while (recent.size() > cfg.recentStreams()) {
           recent.removeLast();
         }
       }
@@ -243,7 +243,7 @@ public final class DebugState implements WindowObserver {
     String key = code + "|" + subject;
     Finding f = findings.get(key);
     if (f == null) {
-      if (findings.size() >= cfg.maxFindings) {
+      if (findings.size() >= cfg.maxFindings()) {
         droppedFindings += n;
         return;
       }

@@ -24,13 +24,18 @@ public record MissingChunks(long count, boolean first) {
    * @param stated the number of chunks the stream span says were sent, or -1
    */
   public static MissingChunks of(int[] indexes, int n, long stated) {
-    if (n == 0) {
-      return NONE; // nothing arrived here: a summary, or a stream span whose chunks all went elsewhere
+    if (n == 0 || indexes == null) {
+      // no positions (or nothing arrived here, e.g. a stream span whose chunks all went elsewhere):
+      // only a stated count can tell, and not which chunks
+      return stated > n ? new MissingChunks(stated - n, true) : NONE;
+    }
+    if (inOrderFromZero(indexes, n) && stated <= n) {
+      return NONE; // the common case, without sorting
     }
     int[] known = new int[n];
     int k = 0;
     for (int i = 0; i < n; i++) {
-      if (indexes != null && indexes[i] >= 0) {
+      if (indexes[i] >= 0) {
         known[k++] = indexes[i];
       }
     }
@@ -48,5 +53,25 @@ public record MissingChunks(long count, boolean first) {
     long top = Math.max(known[k - 1], stated - 1);
     long missing = top + 1 - distinct;
     return missing > 0 ? new MissingChunks(missing, known[0] > 0) : NONE;
+  }
+
+  /**
+   * These missing chunks less {@code lost} that are accounted for already (chunks dropped before or
+   * inside streamfold: truncation), which may be among them.
+   */
+  public MissingChunks less(long lost) {
+    if (lost <= 0 || count == 0) {
+      return this;
+    }
+    return count > lost ? new MissingChunks(count - lost, first) : NONE;
+  }
+
+  private static boolean inOrderFromZero(int[] indexes, int n) {
+    for (int i = 0; i < n; i++) {
+      if (indexes[i] != i) {
+        return false;
+      }
+    }
+    return true;
   }
 }

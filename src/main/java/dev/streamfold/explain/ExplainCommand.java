@@ -86,13 +86,13 @@ public final class ExplainCommand {
     if (table) {
       List<ProducerTable.Entry> entries = new ArrayList<>();
       for (Path f : files) {
-        Report r = Explainer.explain(cfg.window, configName, List.of(f));
+        Report r = Explainer.explain(cfg.window(), configName, List.of(f));
         errors += report(r, err);
         entries.add(new ProducerTable.Entry(f.getFileName().toString(), r));
       }
       out.print(ProducerTable.render(entries));
     } else {
-      Report r = Explainer.explain(cfg.window, configName, files);
+      Report r = Explainer.explain(cfg.window(), configName, files);
       errors += report(r, err);
       out.print(json ? JsonRenderer.render(r) : TextRenderer.render(r));
     }

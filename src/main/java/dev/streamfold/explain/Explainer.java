@@ -101,7 +101,7 @@ public final class Explainer {
     }
     Report.Totals totals = new Report.Totals(
         input.requests().size(), spans, events, logs, points, out.spanCount(), out.logCount(), all.size(), condensed, incomplete);
-    Report.Settings settings = new Report.Settings(configName, Findings.duration(cfg.finalizeGrace), Findings.duration(cfg.idleTimeout), ruleList(cfg.rules));
+    Report.Settings settings = new Report.Settings(configName, Findings.duration(cfg.finalizeGrace()), Findings.duration(cfg.idleTimeout()), ruleList(cfg.rules()));
     return new Report(files, settings, totals, traces, Findings.find(input.requests(), obs, traces, all, cfg), input.errors());
   }
 
@@ -117,7 +117,7 @@ public final class Explainer {
       if (es != null) {
         ew = es.what();
         ed = es.detail();
-      } else if (what == What.CHUNK && cfg.chunkSpans.equals("drop") || what == What.DROPPED) {
+      } else if (what == What.CHUNK && cfg.chunkSpans().equals("drop") || what == What.DROPPED) {
         ew = What.EVENT_REMOVED;
         ed = "with its span";
       } else {
@@ -200,11 +200,11 @@ public final class Explainer {
 
   static List<String> ruleList(WindowConfig.Rules r) {
     List<String> out = new ArrayList<>();
-    add(out, "chunk_spans", r.chunkSpans);
-    add(out, "chunk_events", r.chunkEvents);
-    add(out, "chunk_logs", r.chunkLogs);
-    add(out, "first_chunk_markers", r.firstChunkMarkers);
-    add(out, "stream_spans", r.streamSpans);
+    add(out, "chunk_spans", r.chunkSpans());
+    add(out, "chunk_events", r.chunkEvents());
+    add(out, "chunk_logs", r.chunkLogs());
+    add(out, "first_chunk_markers", r.firstChunkMarkers());
+    add(out, "stream_spans", r.streamSpans());
     return out;
   }
 

@@ -161,7 +161,7 @@ final class Findings {
       String signals = Heuristics.modelCallSignals(s);
       if (!signals.isEmpty()) {
         String held = candidateUnchanged
-            ? " It was held for finalize_grace (" + duration(cfg.finalizeGrace) + ") as a stream candidate, nothing arrived, and it passes through unchanged."
+            ? " It was held for finalize_grace (" + duration(cfg.finalizeGrace()) + ") as a stream candidate, nothing arrived, and it passes through unchanged."
             : " It passes through unchanged.";
         noData.put(trace + "/" + id, out.size());
         out.add(new Finding("problem", "no_stream_data", trace, id,
@@ -200,8 +200,8 @@ final class Findings {
       return;
     }
     if (l.getTraceId().isEmpty() || l.getSpanId().isEmpty()) {
-      for (RuleConfig r : cfg.rules.chunkLogs) {
-        if (r.eventName.equals(name)) {
+      for (RuleConfig r : cfg.rules().chunkLogs()) {
+        if (r.eventName().equals(name)) {
           Group g = noContext.computeIfAbsent(name, k -> new Group("", "", ""));
           g.items++;
           break;
@@ -220,7 +220,7 @@ final class Findings {
     return new Finding("hint", "unmatched_chunk_logs", g.traceId, g.spanId,
         g.items + " log records named `" + name + "` on " + places(g) + " look like chunks but no chunk_logs rule matches"
             + note + ". To condense them, add the rule (a list in your file replaces the default list, so keep its entries):\n"
-            + Heuristics.addRule("chunk_logs", cfg.rules.chunkLogs, "{event_name: " + Heuristics.yamlScalar(name) + "}"));
+            + Heuristics.addRule("chunk_logs", cfg.rules().chunkLogs(), "{event_name: " + Heuristics.yamlScalar(name) + "}"));
   }
 
   private static Finding unmatchedEvents(String name, Group g, WindowConfig cfg) {
@@ -228,7 +228,7 @@ final class Findings {
         g.items + " span events named `" + name + "` on " + places(g) + " look like chunks but no chunk_events rule matches."
             + " If each marks one streamed chunk, add the rule (a list in your file replaces the default list, so keep its entries;"
             + " add attribute_key / attribute_value to narrow it, as the commented gRPC message rule does):\n"
-            + Heuristics.addRule("chunk_events", cfg.rules.chunkEvents, "{event_name: " + Heuristics.yamlScalar(name) + "}"));
+            + Heuristics.addRule("chunk_events", cfg.rules().chunkEvents(), "{event_name: " + Heuristics.yamlScalar(name) + "}"));
   }
 
   private static void siblingSpans(Map<String, List<Span>> siblings, WindowConfig cfg, List<Finding> out) {
@@ -253,7 +253,7 @@ final class Findings {
           g.items + " sibling spans under " + g.places + (g.places == 1 ? " parent" : " parents") + " are named like chunks ("
               + e.getKey() + ") but no chunk_spans rule matches. If each covers one streamed chunk, add the rule (keep the list's"
               + " entries), or have the producer set llm_stream.is_chunk=true on them:\n"
-              + Heuristics.addRule("chunk_spans", cfg.rules.chunkSpans, "{name_regex: '" + e.getKey().replace("'", "''") + "'}")));
+              + Heuristics.addRule("chunk_spans", cfg.rules().chunkSpans(), "{name_regex: '" + e.getKey().replace("'", "''") + "'}")));
     }
   }
 
@@ -267,7 +267,7 @@ final class Findings {
     if (s.outcome().equals("incomplete")) {
       out.add(new Finding("problem", "missing_stream_span", s.traceId(), s.streamId(),
           s.label() + ": " + s.chunks() + " " + kind + " of stream " + s.streamId() + " arrived, but their stream span (span id "
-              + s.streamId() + ") is not in the input: the service would wait idle_timeout (" + duration(cfg.idleTimeout) + ") and emit `"
+              + s.streamId() + ") is not in the input: the service would wait idle_timeout (" + duration(cfg.idleTimeout()) + ") and emit `"
               + s.emittedName() + "` with complete=false, end_reason=" + s.endReason() + " and no TTFT or duration."
               + " If the recording stopped early, record until that span ends (SDKs export it after its chunks);"
               + " otherwise check that the producer exports it (sampling, another exporter)."));

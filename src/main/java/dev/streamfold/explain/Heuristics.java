@@ -123,17 +123,17 @@ public final class Heuristics {
   /** A rule in its YAML flow form, e.g. <code>{event_name: llm_stream.chunk}</code>. */
   public static String describe(RuleConfig r) {
     List<String> parts = new ArrayList<>(3);
-    if (!r.nameRegex.isEmpty()) {
-      parts.add("name_regex: '" + r.nameRegex.replace("'", "''") + "'");
+    if (!r.nameRegex().isEmpty()) {
+      parts.add("name_regex: '" + r.nameRegex().replace("'", "''") + "'");
     }
-    if (!r.eventName.isEmpty()) {
-      parts.add("event_name: " + yamlScalar(r.eventName));
+    if (!r.eventName().isEmpty()) {
+      parts.add("event_name: " + yamlScalar(r.eventName()));
     }
-    if (!r.attributeKey.isEmpty()) {
-      parts.add("attribute_key: " + yamlScalar(r.attributeKey));
+    if (!r.attributeKey().isEmpty()) {
+      parts.add("attribute_key: " + yamlScalar(r.attributeKey()));
     }
-    if (!r.attributeValue.isEmpty()) {
-      parts.add("attribute_value: " + yamlScalar(r.attributeValue));
+    if (!r.attributeValue().isEmpty()) {
+      parts.add("attribute_value: " + yamlScalar(r.attributeValue()));
     }
     return "{" + String.join(", ", parts) + "}";
   }

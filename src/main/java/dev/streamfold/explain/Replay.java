@@ -1,5 +1,7 @@
 package dev.streamfold.explain;
 
+import dev.streamfold.config.ConfigException;
+import dev.streamfold.config.ConfigLoader;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.pipeline.Admission;
@@ -34,10 +36,9 @@ final class Replay {
   private Replay() {}
 
   static Output run(WindowConfig configured, List<InputRequest> requests, RecordingObserver observer) {
-    WindowConfig cfg = singleShard(configured);
+    WindowConfig cfg = replayed(configured);
     ManualClock clock = new ManualClock();
     Collecting out = new Collecting();
-    cfg.maxPendingItems = Long.MAX_VALUE;
     StreamWindow window = new StreamWindow(cfg, out, Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, clock, observer);
     window.start();
     try {
@@ -60,11 +61,11 @@ final class Replay {
         }
         sync(window);
       }
-      clock.advance(cfg.finalizeGrace);
+      clock.advance(cfg.finalizeGrace());
       sync(window);
-      Duration first = min(cfg.idleTimeout, cfg.maxStreamAge);
-      Duration last = max(cfg.idleTimeout, cfg.maxStreamAge);
-      clock.advance(first.minus(min(first, cfg.finalizeGrace)));
+      Duration first = min(cfg.idleTimeout(), cfg.maxStreamAge());
+      Duration last = max(cfg.idleTimeout(), cfg.maxStreamAge());
+      clock.advance(first.minus(min(first, cfg.finalizeGrace())));
       sync(window);
       clock.advance(last.minus(first));
       sync(window);
@@ -74,22 +75,16 @@ final class Replay {
     return out.output();
   }
 
-  /** A copy of the window config with one shard: the replay is one ordered sequence. */
-  static WindowConfig singleShard(WindowConfig c) {
-    WindowConfig w = new WindowConfig();
-    w.finalizeGrace = c.finalizeGrace;
-    w.idleTimeout = c.idleTimeout;
-    w.maxStreamAge = c.maxStreamAge;
-    w.maxOpenStreams = c.maxOpenStreams;
-    w.memoryBudgetMib = c.memoryBudgetMib;
-    w.maxChunksPerStream = c.maxChunksPerStream;
-    w.chunkSpans = c.chunkSpans;
-    w.lateChunks = c.lateChunks;
-    w.recentlyClosed = c.recentlyClosed;
-    w.tick = c.tick;
-    w.rules = c.rules;
-    w.shards = 1;
-    return w;
+  /**
+   * The window config with one shard (the replay is one ordered sequence) and no bound on pending
+   * items (the replay waits for each request).
+   */
+  static WindowConfig replayed(WindowConfig c) {
+    try {
+      return ConfigLoader.window(c, "shards=1", "max_pending_items=" + Long.MAX_VALUE);
+    } catch (ConfigException e) {
+      throw new IllegalStateException("the replay's window config: " + e.getMessage(), e);
+    }
   }
 
   private static void sync(StreamWindow window) {

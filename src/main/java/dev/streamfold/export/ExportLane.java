@@ -53,10 +53,10 @@ final class ExportLane {
     this.name = name;
     this.exporter = exporter;
     this.counters = new ExportCounters(metrics.forExporter(name), exporter.describe(), clock);
-    this.queue = new ExportQueue(cfg.queue, counters);
+    this.queue = new ExportQueue(cfg.queue(), counters);
     this.drain = new Drain(clock);
-    this.sender = new RetrySender(exporter, new RetryPolicy(cfg.retry, random), clock, drain, counters);
-    this.consumerCount = cfg.queue.consumers;
+    this.sender = new RetrySender(exporter, new RetryPolicy(cfg.retry(), random), clock, drain, counters);
+    this.consumerCount = cfg.queue().consumers();
     this.timer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -67,9 +67,9 @@ final class ExportLane {
             });
     timer.setRemoveOnCancelPolicy(true);
     timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    int max = cfg.batch.maxSize;
-    long maxBytes = cfg.batch.maxBytes;
-    long timeout = cfg.batch.timeout.toNanos();
+    int max = cfg.batch().maxSize();
+    long maxBytes = cfg.batch().maxBytes();
+    long timeout = cfg.batch().timeout().toNanos();
     Batcher.Sink sink = (ops, sealed) -> queue.put(ops.signal, ExportRequest.of(ops.signal, sealed.request(), sealed.items()), sealed.bytes());
     this.traces = new Batcher<>(SignalOps.TRACES, max, maxBytes, timeout, timer, sink);
     this.logs = new Batcher<>(SignalOps.LOGS, max, maxBytes, timeout, timer, sink);

@@ -64,7 +64,7 @@ public final class ExportPipeline implements Downstream, Admission {
   }
 
   public static Builder builder(ExporterConfig cfg, ExportMetrics metrics) {
-    return new Builder(metrics).add(cfg.type, cfg);
+    return new Builder(metrics).add(cfg.type(), cfg);
   }
 
   public static Builder builder(ExportMetrics metrics) {

@@ -45,20 +45,20 @@ final class ExportQueue {
   private final String diskFull;
 
   ExportQueue(ExporterConfig.Queue cfg, ExportCounters counters) throws IOException {
-    this.capacity = cfg.capacityItems;
-    this.admitShare = 1 - cfg.admissionReserve;
+    this.capacity = cfg.capacityItems();
+    this.admitShare = 1 - cfg.admissionReserve();
     this.admitLimit = (long) Math.floor(capacity * admitShare);
     this.counters = counters;
     this.queueFull = "export queue full (" + capacity + " items)";
-    this.diskFull = "persistent export queue full (" + cfg.persistent.maxSizeMib + " MiB)";
-    if (!cfg.persistent.enabled) {
+    this.diskFull = "persistent export queue full (" + cfg.persistent().maxSizeMib() + " MiB)";
+    if (!cfg.persistent().enabled()) {
       this.disk = null;
       return;
     }
     this.disk =
         new PersistentQueue(
-            Path.of(cfg.persistent.directory),
-            cfg.persistent.maxSizeMib << 20,
+            Path.of(cfg.persistent().directory()),
+            cfg.persistent().maxSizeMib() << 20,
             (signal, items, detail) -> {
               if (signal != null) {
                 counters.dropped(signal, PersistentQueue.CORRUPT, items, detail);
@@ -73,7 +73,7 @@ final class ExportQueue {
         ready.add(new Batch(ref.signal(), ref.items(), null, ref));
       }
       if (replayed > 0) {
-        LOG.info("persistent export queue: replaying {} items from {}", replayed, cfg.persistent.directory);
+        LOG.info("persistent export queue: replaying {} items from {}", replayed, cfg.persistent().directory());
       }
     } catch (IOException | RuntimeException e) {
       disk.close();

@@ -18,11 +18,11 @@ public final class Exporters {
    */
   public static Exporter create(ExporterConfig cfg, Clock clock) throws IOException {
     try {
-      return switch (cfg.type) {
-        case "otlp_grpc" -> new GrpcExporter(cfg.otlp, clock);
-        case "otlp_http" -> new HttpExporter(cfg.otlp, clock);
-        case "file" -> new FileExporter(Path.of(cfg.file.path), cfg.file.maxSizeMib << 20, cfg.file.maxBackups);
-        default -> throw new IllegalArgumentException("unknown exporter type " + cfg.type);
+      return switch (cfg.type()) {
+        case "otlp_grpc" -> new GrpcExporter(cfg.otlp(), clock);
+        case "otlp_http" -> new HttpExporter(cfg.otlp(), clock);
+        case "file" -> new FileExporter(Path.of(cfg.file().path()), cfg.file().maxSizeMib() << 20, cfg.file().maxBackups());
+        default -> throw new IllegalArgumentException("unknown exporter type " + cfg.type());
       };
     } catch (GeneralSecurityException e) {
       throw new IOException("exporter TLS setup failed: " + e.getMessage(), e);

@@ -96,10 +96,10 @@ final class GrpcExporter implements Exporter {
 
   GrpcExporter(ExporterConfig.Otlp cfg, Clock clock) throws IOException, GeneralSecurityException {
     this.clock = clock;
-    this.timeoutNanos = cfg.timeout.toNanos();
-    this.gzip = cfg.compression.equals("gzip");
+    this.timeoutNanos = cfg.timeout().toNanos();
+    this.gzip = cfg.compression().equals("gzip");
     Metadata headers = new Metadata();
-    for (Map.Entry<String, String> h : cfg.headers.entrySet()) {
+    for (Map.Entry<String, String> h : cfg.headers().entrySet()) {
       headers.put(Metadata.Key.of(h.getKey().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER), h.getValue());
     }
     methods.put(Signal.TRACES, bytesMethod(TraceServiceGrpc.getExportMethod()));
@@ -121,11 +121,11 @@ final class GrpcExporter implements Exporter {
   static String endpointFor(ExporterConfig.Otlp cfg, Signal s) {
     String specific =
         switch (s) {
-          case TRACES -> cfg.tracesEndpoint;
-          case LOGS -> cfg.logsEndpoint;
-          case METRICS -> cfg.metricsEndpoint;
+          case TRACES -> cfg.tracesEndpoint();
+          case LOGS -> cfg.logsEndpoint();
+          case METRICS -> cfg.metricsEndpoint();
         };
-    return specific == null || specific.isBlank() ? cfg.endpoint.strip() : specific.strip();
+    return specific == null || specific.isBlank() ? cfg.endpoint().strip() : specific.strip();
   }
 
   /** {@code http://host:port} / {@code https://host:port/} become {@code host:port}; other targets pass unchanged. */
@@ -138,15 +138,15 @@ final class GrpcExporter implements Exporter {
   }
 
   private static ChannelCredentials credentials(ExporterConfig.Otlp cfg, String endpoint) throws IOException, GeneralSecurityException {
-    if (!TlsSupport.enabled(cfg.tls, endpoint)) {
+    if (!TlsSupport.enabled(cfg.tls(), endpoint)) {
       return InsecureChannelCredentials.create();
     }
     TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
-    TrustManager[] tms = TlsSupport.trustManagers(cfg.tls);
+    TrustManager[] tms = TlsSupport.trustManagers(cfg.tls());
     if (tms != null) {
       b.trustManager(tms);
     }
-    KeyManager[] kms = TlsSupport.keyManagers(cfg.tls);
+    KeyManager[] kms = TlsSupport.keyManagers(cfg.tls());
     if (kms != null) {
       b.keyManager(kms);
     }

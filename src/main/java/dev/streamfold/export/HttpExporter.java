@@ -58,8 +58,8 @@ final class HttpExporter implements Exporter {
   private final HttpClient client;
 
   HttpExporter(ExporterConfig.Otlp cfg, Clock clock) throws IOException, GeneralSecurityException {
-    this.timeout = cfg.timeout;
-    this.gzip = cfg.compression.equals("gzip");
+    this.timeout = cfg.timeout();
+    this.gzip = cfg.compression().equals("gzip");
     this.clock = clock;
     boolean tls = false;
     for (Signal s : Signal.values()) {
@@ -67,7 +67,7 @@ final class HttpExporter implements Exporter {
       uris.put(s, u);
       tls |= "https".equalsIgnoreCase(u.getScheme());
     }
-    for (Map.Entry<String, String> h : cfg.headers.entrySet()) {
+    for (Map.Entry<String, String> h : cfg.headers().entrySet()) {
       if (RESERVED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
         LOG.warn("exporter.otlp.headers.{} is managed by the HTTP exporter and is ignored", h.getKey());
       } else {
@@ -85,8 +85,8 @@ final class HttpExporter implements Exporter {
             });
     HttpClient.Builder b =
         HttpClient.newBuilder().connectTimeout(timeout).executor(executor).followRedirects(HttpClient.Redirect.NEVER);
-    if (tls || !cfg.tls.insecure) {
-      b.sslContext(TlsSupport.sslContext(cfg.tls));
+    if (tls || !cfg.tls().insecure()) {
+      b.sslContext(TlsSupport.sslContext(cfg.tls()));
     }
     this.client = b.build();
   }
@@ -95,14 +95,14 @@ final class HttpExporter implements Exporter {
   static String url(ExporterConfig.Otlp cfg, Signal s) {
     String specific =
         switch (s) {
-          case TRACES -> cfg.tracesEndpoint;
-          case LOGS -> cfg.logsEndpoint;
-          case METRICS -> cfg.metricsEndpoint;
+          case TRACES -> cfg.tracesEndpoint();
+          case LOGS -> cfg.logsEndpoint();
+          case METRICS -> cfg.metricsEndpoint();
         };
     if (specific != null && !specific.isBlank()) {
       return specific.strip();
     }
-    String base = cfg.endpoint.strip();
+    String base = cfg.endpoint().strip();
     while (base.endsWith("/")) {
       base = base.substring(0, base.length() - 1);
     }

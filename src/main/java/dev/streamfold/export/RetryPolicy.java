@@ -22,11 +22,11 @@ final class RetryPolicy {
   private final DoubleSupplier random;
 
   RetryPolicy(ExporterConfig.Retry cfg, DoubleSupplier random) {
-    this.enabled = cfg.enabled;
-    this.initialNanos = cfg.initialInterval.toNanos();
-    this.maxIntervalNanos = cfg.maxInterval.toNanos();
-    this.maxElapsedNanos = cfg.maxElapsedTime.toNanos();
-    this.multiplier = cfg.multiplier;
+    this.enabled = cfg.enabled();
+    this.initialNanos = cfg.initialInterval().toNanos();
+    this.maxIntervalNanos = cfg.maxInterval().toNanos();
+    this.maxElapsedNanos = cfg.maxElapsedTime().toNanos();
+    this.multiplier = cfg.multiplier();
     this.random = random;
   }
 

@@ -25,20 +25,20 @@ final class TlsSupport {
 
   /** TLS is used when {@code tls.insecure} is false or the endpoint is an https URL. */
   static boolean enabled(TlsConfig tls, String endpoint) {
-    return !tls.insecure || endpoint.startsWith("https://");
+    return !tls.insecure() || endpoint.startsWith("https://");
   }
 
   /** Trust managers, or {@code null} for the JVM's default trust store. */
   static TrustManager[] trustManagers(TlsConfig tls) throws IOException, GeneralSecurityException {
-    if (tls.insecureSkipVerify) {
+    if (tls.insecureSkipVerify()) {
       return new TrustManager[] {new TrustAll()};
     }
-    return tls.caFile.isEmpty() ? null : new TrustManager[] {TlsFiles.trustManager(tls.caFile)};
+    return tls.caFile().isEmpty() ? null : new TrustManager[] {TlsFiles.trustManager(tls.caFile())};
   }
 
   /** Key managers presenting the client certificate, or {@code null} when none is configured. */
   static KeyManager[] keyManagers(TlsConfig tls) throws IOException, GeneralSecurityException {
-    return tls.certFile.isEmpty() ? null : new KeyManager[] {TlsFiles.keyManager(tls)};
+    return tls.certFile().isEmpty() ? null : new KeyManager[] {TlsFiles.keyManager(tls)};
   }
 
   static SSLContext sslContext(TlsConfig tls) throws IOException, GeneralSecurityException {

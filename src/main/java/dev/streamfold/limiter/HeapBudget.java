@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Bounds that follow the heap. The config's defaults for the window's memory budget, open
- * streams and recently-closed keys, the receivers' pending items and the export queue are
+ * streams and recently-closed keys, the window's pending items and the export queue are
  * derived from the JVM's max heap ({@code -Xmx}, or {@code -XX:MaxRAMPercentage} of a
  * container's limit) by the shares below, so that together they hold under half of it; the
  * rest is for requests being decoded, garbage and the collector's headroom. A value set in the
@@ -95,10 +95,10 @@ public final class HeapBudget {
    * {@value #FIT_SHARE} of {@code heap}; each names the keys and what they cost.
    */
   public static List<String> warnings(StreamfoldConfig cfg, long heap) {
-    long window = Math.max(cfg.window.memoryBudgetMib * MIB, cfg.window.maxOpenStreams * BYTES_PER_OPEN_STREAM);
-    long recent = cfg.window.recentlyClosed.maxKeys * BYTES_PER_RECENT_KEY;
-    long pending = cfg.window.maxPendingItems * BYTES_PER_PENDING_ITEM;
-    long queue = cfg.exporter.queue.persistent.enabled ? 0 : cfg.exporter.queue.capacityItems * BYTES_PER_QUEUED_ITEM;
+    long window = Math.max(cfg.window().memoryBudgetMib() * MIB, cfg.window().maxOpenStreams() * BYTES_PER_OPEN_STREAM);
+    long recent = cfg.window().recentlyClosed().maxKeys() * BYTES_PER_RECENT_KEY;
+    long pending = cfg.window().maxPendingItems() * BYTES_PER_PENDING_ITEM;
+    long queue = cfg.exporter().queue().persistent().enabled() ? 0 : cfg.exporter().queue().capacityItems() * BYTES_PER_QUEUED_ITEM;
     long total = window + recent + pending + queue;
     List<String> out = new ArrayList<>();
     if (total > heap * FIT_SHARE) {

@@ -57,9 +57,9 @@ public final class MemoryLimiter {
     this.heap = heap;
     this.shedder = shedder;
     this.nanos = nanos;
-    this.intervalNanos = cfg.checkInterval.toNanos();
-    this.soft = heap.capacity() / 100 * cfg.softLimitPercentage;
-    this.hard = heap.capacity() / 100 * cfg.hardLimitPercentage;
+    this.intervalNanos = cfg.checkInterval().toNanos();
+    this.soft = heap.capacity() / 100 * cfg.softLimitPercentage();
+    this.hard = heap.capacity() / 100 * cfg.hardLimitPercentage();
     this.lastGc = nanos.getAsLong() - HARD_GC_GAP_MS * 10_000_000L;
   }
 

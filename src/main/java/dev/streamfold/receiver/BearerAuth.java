@@ -43,13 +43,13 @@ final class BearerAuth {
       return DISABLED;
     }
     String token;
-    if (!cfg.bearerTokenEnv.isEmpty()) {
-      token = env.apply(cfg.bearerTokenEnv);
+    if (!cfg.bearerTokenEnv().isEmpty()) {
+      token = env.apply(cfg.bearerTokenEnv());
       if (token == null) {
-        throw new IllegalStateException("environment variable " + cfg.bearerTokenEnv + " is not set");
+        throw new IllegalStateException("environment variable " + cfg.bearerTokenEnv() + " is not set");
       }
     } else {
-      token = Files.readString(Path.of(cfg.bearerTokenFile), StandardCharsets.UTF_8);
+      token = Files.readString(Path.of(cfg.bearerTokenFile()), StandardCharsets.UTF_8);
     }
     token = token.strip();
     if (token.isEmpty()) {

@@ -33,7 +33,7 @@ final class GrpcTransport {
   /** Starts the event loops; {@link #stop()} ends them. */
   GrpcTransport(ReceiverConfig.Grpc cfg) {
     this.cfg = cfg;
-    this.limiter = new ConnectionLimiter(cfg.maxConnections, cfg.maxConnectionsPerClient);
+    this.limiter = new ConnectionLimiter(cfg.maxConnections(), cfg.maxConnectionsPerClient());
     // own NIO event loops: the connection limit needs its own listening channel type
     this.boss = new NioEventLoopGroup(1, daemonThreads("streamfold-otlp-grpc-accept"));
     this.workers = new NioEventLoopGroup(0, daemonThreads("streamfold-otlp-grpc-io"));
@@ -52,20 +52,20 @@ final class GrpcTransport {
             .workerEventLoopGroup(workers)
             // the event loop only deframes; the work hops to the bounded pool in GrpcExportService
             .directExecutor()
-            .maxInboundMessageSize(Math.toIntExact(cfg.maxRecvMsgSizeMib * MIB))
-            .maxConcurrentCallsPerConnection(cfg.maxConcurrentStreams)
+            .maxInboundMessageSize(Math.toIntExact(cfg.maxRecvMsgSizeMib() * MIB))
+            .maxConcurrentCallsPerConnection(cfg.maxConcurrentStreams())
             .handshakeTimeout(10, TimeUnit.SECONDS)
-            .permitKeepAliveTime(cfg.permitKeepaliveTime.toNanos(), TimeUnit.NANOSECONDS)
-            .permitKeepAliveWithoutCalls(cfg.permitKeepaliveWithoutCalls);
-    if (cfg.maxRstFramesPerWindow > 0) {
-      builder.maxRstFramesPerWindow(cfg.maxRstFramesPerWindow, Math.toIntExact(cfg.rstFramesWindow.toSeconds()));
+            .permitKeepAliveTime(cfg.permitKeepaliveTime().toNanos(), TimeUnit.NANOSECONDS)
+            .permitKeepAliveWithoutCalls(cfg.permitKeepaliveWithoutCalls());
+    if (cfg.maxRstFramesPerWindow() > 0) {
+      builder.maxRstFramesPerWindow(cfg.maxRstFramesPerWindow(), Math.toIntExact(cfg.rstFramesWindow().toSeconds()));
     }
-    if (!cfg.maxConnectionAge.isZero()) {
-      builder.maxConnectionAge(cfg.maxConnectionAge.toNanos(), TimeUnit.NANOSECONDS)
-          .maxConnectionAgeGrace(cfg.maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS);
+    if (!cfg.maxConnectionAge().isZero()) {
+      builder.maxConnectionAge(cfg.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS)
+          .maxConnectionAgeGrace(cfg.maxConnectionAgeGrace().toNanos(), TimeUnit.NANOSECONDS);
     }
-    if (!cfg.maxConnectionIdle.isZero()) {
-      builder.maxConnectionIdle(cfg.maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS);
+    if (!cfg.maxConnectionIdle().isZero()) {
+      builder.maxConnectionIdle(cfg.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS);
     }
     return builder;
   }

@@ -77,7 +77,7 @@ public final class OtlpGrpcReceiver implements Component {
   /** @param clock used by validation to reject timestamps too far in the future */
   public OtlpGrpcReceiver(ReceiverConfig cfg, Ingress ingress, ReceiverMetrics metrics, Clock clock) {
     this.rootCfg = cfg;
-    this.cfg = cfg.grpc;
+    this.cfg = cfg.grpc();
     this.metrics = metrics;
     this.handler = new ExportHandler(ingress, metrics, new OtlpValidator(clock));
   }
@@ -93,14 +93,14 @@ public final class OtlpGrpcReceiver implements Component {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    InetSocketAddress address = Endpoints.parse(cfg.endpoint);
+    InetSocketAddress address = Endpoints.parse(cfg.endpoint());
     if (DEFRAME_LOG.getLevel() == null) {
       DEFRAME_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
-    BearerAuth auth = BearerAuth.fromConfig(rootCfg.auth);
-    ServerTls tls = ServerTls.load(cfg.tls);
+    BearerAuth auth = BearerAuth.fromConfig(rootCfg.auth());
+    ServerTls tls = ServerTls.load(cfg.tls());
     BoundedExecutor pool =
-        new BoundedExecutor("otlp-grpc", BoundedExecutor.threads(cfg.threads), cfg.maxQueuedRequests, metrics);
+        new BoundedExecutor("otlp-grpc", BoundedExecutor.threads(cfg.threads()), cfg.maxQueuedRequests(), metrics);
     executor = pool;
     health = new HealthStatusManager();
     ServerInterceptor authInterceptor = new GrpcAuthInterceptor(auth, metrics);
@@ -126,7 +126,7 @@ public final class OtlpGrpcReceiver implements Component {
     log.info(
         "OTLP/gRPC receiver listening on {}:{} (tls={}, client_auth={}, bearer_auth={}, max_recv_msg_size_mib={})",
         address.getHostString(), s.getPort(), tls != null, tls != null && tls.requireClientAuth(),
-        auth.enabled(), cfg.maxRecvMsgSizeMib);
+        auth.enabled(), cfg.maxRecvMsgSizeMib());
   }
 
   /** The bound port (useful with port 0). */

@@ -75,10 +75,10 @@ public final class OtlpHttpReceiver implements Component {
   /** @param clock used by validation to reject timestamps too far in the future */
   public OtlpHttpReceiver(ReceiverConfig cfg, Ingress ingress, ReceiverMetrics metrics, Clock clock) {
     this.rootCfg = cfg;
-    this.cfg = cfg.http;
+    this.cfg = cfg.http();
     this.metrics = metrics;
     this.handler = new ExportHandler(ingress, metrics, new OtlpValidator(clock));
-    this.limitBytes = Math.toIntExact(cfg.http.maxRequestBodySizeMib * MIB);
+    this.limitBytes = Math.toIntExact(cfg.http().maxRequestBodySizeMib() * MIB);
   }
 
   /**
@@ -92,14 +92,14 @@ public final class OtlpHttpReceiver implements Component {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    InetSocketAddress address = Endpoints.parse(cfg.endpoint);
-    auth = BearerAuth.fromConfig(rootCfg.auth);
-    ServerTls tls = ServerTls.load(cfg.tls);
+    InetSocketAddress address = Endpoints.parse(cfg.endpoint());
+    auth = BearerAuth.fromConfig(rootCfg.auth());
+    ServerTls tls = ServerTls.load(cfg.tls());
     BoundedExecutor pool =
-        new BoundedExecutor("otlp-http", BoundedExecutor.threads(cfg.threads), cfg.maxQueuedRequests, metrics);
-    HttpOptions options = new HttpOptions("otlp-http", ioThreads(cfg.ioThreads), cfg.maxConnections,
-        cfg.maxConnectionsPerClient, cfg.readHeaderTimeout, cfg.requestTimeout, cfg.idleTimeout,
-        cfg.maxHeaderSizeKib * 1024, limitBytes, new ByteBudget(cfg.maxBufferedBodyMib * MIB), cfg.h2c);
+        new BoundedExecutor("otlp-http", BoundedExecutor.threads(cfg.threads()), cfg.maxQueuedRequests(), metrics);
+    HttpOptions options = new HttpOptions("otlp-http", ioThreads(cfg.ioThreads()), cfg.maxConnections(),
+        cfg.maxConnectionsPerClient(), cfg.readHeaderTimeout(), cfg.requestTimeout(), cfg.idleTimeout(),
+        cfg.maxHeaderSizeKib() * 1024, limitBytes, new ByteBudget(cfg.maxBufferedBodyMib() * MIB), cfg.h2c());
     HttpServer s = new HttpServer(options, new Handler(), tls == null ? null : tls.sslContext(),
         tls != null && tls.requireClientAuth());
     executor = pool;
@@ -114,7 +114,7 @@ public final class OtlpHttpReceiver implements Component {
     log.info(
         "OTLP/HTTP receiver listening on {}:{} (tls={}, client_auth={}, bearer_auth={}, max_request_body_size_mib={}, max_connections={})",
         address.getHostString(), s.port(), tls != null, tls != null && tls.requireClientAuth(),
-        auth.enabled(), cfg.maxRequestBodySizeMib, cfg.maxConnections);
+        auth.enabled(), cfg.maxRequestBodySizeMib(), cfg.maxConnections());
   }
 
   static int ioThreads(int configured) {
@@ -218,7 +218,7 @@ public final class OtlpHttpReceiver implements Component {
         case BODY_TIMEOUT:
           count(signal, Reasons.REQUEST_TIMEOUT);
           return status(408, json, Status.Code.DEADLINE_EXCEEDED,
-              "request body not received within " + cfg.requestTimeout);
+              "request body not received within " + cfg.requestTimeout());
         case BUFFER_FULL:
           count(signal, Reasons.BACKPRESSURE);
           return retryLater(json, "receiver buffers full, retry later", ExportHandler.DEFAULT_RETRY_AFTER);
@@ -282,7 +282,7 @@ public final class OtlpHttpReceiver implements Component {
     metrics.refused(signal, Reasons.TOO_LARGE, 1);
     // the rest of the body is not read: do not reuse the connection
     return status(413, json, Status.Code.RESOURCE_EXHAUSTED,
-        "request body exceeds " + cfg.maxRequestBodySizeMib + " MiB").close();
+        "request body exceeds " + cfg.maxRequestBodySizeMib() + " MiB").close();
   }
 
   /** Decoding failures propagate; once decoded, a bug is an internal error, not a bad request. */

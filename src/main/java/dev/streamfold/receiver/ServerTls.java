@@ -32,7 +32,7 @@ final class ServerTls {
       return null;
     }
     KeyManager[] keys = {TlsFiles.keyManager(cfg)};
-    TrustManager[] trust = cfg.clientCaFile.isEmpty() ? null : new TrustManager[] {TlsFiles.trustManager(cfg.clientCaFile)};
+    TrustManager[] trust = cfg.clientCaFile().isEmpty() ? null : new TrustManager[] {TlsFiles.trustManager(cfg.clientCaFile())};
     return new ServerTls(keys, trust);
   }
 

@@ -89,7 +89,7 @@ final class StreamMetrics implements StreamListener {
   StreamMetrics(MeterRegistry registry, TelemetryConfig config, ExemplarContext exemplars) {
     this.registry = registry;
     this.exemplars = exemplars;
-    this.maxSeries = config.maxSeriesPerMetric;
+    this.maxSeries = config.maxSeriesPerMetric();
     this.errors = Counter.builder("streamfold.metric_record_errors")
         .description("Closed streams whose metrics could not be recorded (unexpected error).")
         .register(registry);

@@ -74,7 +74,7 @@ public final class Telemetry implements Component {
     TelemetryConfig config = b.config;
     ExemplarContext exemplars = new ExemplarContext();
     registry = new CompositeMeterRegistry(b.clock);
-    if (config.prometheus.enabled) {
+    if (config.prometheus().enabled()) {
       Properties props = new Properties();
       // OpenMetrics 1.0 allows exemplars on histogram buckets and counters only; micrometer's
       // default also writes them on histogram _count lines, which strict parsers reject
@@ -100,16 +100,16 @@ public final class Telemetry implements Component {
       registry.add(prometheus);
       Map<Object, Object> loaderProps = new HashMap<>(props);
       ExpositionFormats formats = ExpositionFormats.init(PrometheusPropertiesLoader.load(loaderProps));
-      server = new MetricsServer(config.prometheus.endpoint, prometheus.getPrometheusRegistry(), scrapeFilter(), formats);
+      server = new MetricsServer(config.prometheus().endpoint(), prometheus.getPrometheusRegistry(), scrapeFilter(), formats);
     } else {
       prometheus = null;
       server = null;
     }
     push = b.push;
-    if (config.otlp.enabled) {
+    if (config.otlp().enabled()) {
       pushing = new AtomicBoolean(false);
       OtlpMetricsPush target = bytes -> push.send(bytes); // set by start() at the latest
-      otlp = OtlpMeterRegistry.builder(new PushConfig(config.otlp, pushing))
+      otlp = OtlpMeterRegistry.builder(new PushConfig(config.otlp(), pushing))
           .clock(b.clock)
           .threadFactory(new NamedThreadFactory("streamfold-metrics-push"))
           .metricsSender(new ScopedMetricsSender(target, BuildInfo.current().version()))
@@ -138,7 +138,7 @@ public final class Telemetry implements Component {
       BuildInfo.current().register(otlp);
     }
     streamMetrics = new StreamMetrics(registry, config, exemplars);
-    if (config.jvmMetrics) {
+    if (config.jvmMetrics()) {
       new JvmMemoryMetrics().bindTo(registry);
       gcMetrics = new JvmGcMetrics();
       gcMetrics.bindTo(registry);
@@ -288,15 +288,15 @@ public final class Telemetry implements Component {
 
     @Override
     public Duration step() {
-      return push.interval;
+      return push.interval();
     }
 
     @Override
     public Map<String, String> resourceAttributes() {
       Map<String, String> attrs = new LinkedHashMap<>();
       attrs.put("service.name", "streamfold");
-      if (push.resourceAttributes != null) {
-        attrs.putAll(push.resourceAttributes);
+      if (push.resourceAttributes() != null) {
+        attrs.putAll(push.resourceAttributes());
       }
       return attrs;
     }

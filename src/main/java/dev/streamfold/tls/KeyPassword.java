@@ -26,7 +26,7 @@ final class KeyPassword {
   }
 
   static KeyPassword of(TlsConfig cfg, Function<String, String> env) {
-    return new KeyPassword(cfg.keyPasswordEnv, cfg.keyPasswordFile.isEmpty() ? null : Path.of(cfg.keyPasswordFile), env);
+    return new KeyPassword(cfg.keyPasswordEnv(), cfg.keyPasswordFile().isEmpty() ? null : Path.of(cfg.keyPasswordFile()), env);
   }
 
   /** The password file, watched for changes with the key; empty when the password is in the environment or absent. */

@@ -29,13 +29,13 @@ public final class TlsFiles {
   }
 
   static ReloadingKeyManager keyManager(TlsConfig cfg, Function<String, String> env) throws IOException, GeneralSecurityException {
-    Path cert = Path.of(cfg.certFile);
-    Path key = Path.of(cfg.keyFile);
+    Path cert = Path.of(cfg.certFile());
+    Path key = Path.of(cfg.keyFile());
     KeyPassword password = KeyPassword.of(cfg, env);
     List<Path> files = new ArrayList<>(List.of(cert, key));
     files.addAll(password.files());
     return new ReloadingKeyManager(Reloadable.load(
-        "cert_file " + cfg.certFile + ", key_file " + cfg.keyFile, files, () -> KeyMaterial.load(cert, key, password)));
+        "cert_file " + cfg.certFile() + ", key_file " + cfg.keyFile(), files, () -> KeyMaterial.load(cert, key, password)));
   }
 
   /** Trusts the CA certificates of {@code caFile}, reloaded when the file changes. */
@@ -64,22 +64,22 @@ public final class TlsFiles {
 
   /** {@link #check} for every TLS section that is in use: both receivers and every OTLP exporter. */
   public static void checkAll(dev.streamfold.config.StreamfoldConfig cfg) throws ConfigException {
-    var otlp = cfg.receivers.otlp;
-    if (otlp.grpc.enabled) {
-      check(otlp.grpc.tls, "receivers.otlp.grpc.tls");
+    var otlp = cfg.receivers().otlp();
+    if (otlp.grpc().enabled()) {
+      check(otlp.grpc().tls(), "receivers.otlp.grpc.tls");
     }
-    if (otlp.http.enabled) {
-      check(otlp.http.tls, "receivers.otlp.http.tls");
+    if (otlp.http().enabled()) {
+      check(otlp.http().tls(), "receivers.otlp.http.tls");
     }
-    if (cfg.exporters == null || cfg.exporters.isEmpty()) {
-      if (cfg.exporter.isOtlp()) {
-        check(cfg.exporter.otlp.tls, "exporter.otlp.tls");
+    if (cfg.exporters().isEmpty()) {
+      if (cfg.exporter().isOtlp()) {
+        check(cfg.exporter().otlp().tls(), "exporter.otlp.tls");
       }
       return;
     }
     for (var e : cfg.exportersByName().entrySet()) {
       if (e.getValue().isOtlp()) {
-        check(e.getValue().otlp.tls, "exporters." + e.getKey() + ".otlp.tls");
+        check(e.getValue().otlp().tls(), "exporters." + e.getKey() + ".otlp.tls");
       }
     }
   }
@@ -92,9 +92,9 @@ public final class TlsFiles {
    * @throws ConfigException naming the key and the reason
    */
   public static void check(TlsConfig cfg, String path) throws ConfigException {
-    if (!cfg.certFile.isEmpty()) {
+    if (!cfg.certFile().isEmpty()) {
       try {
-        Pem.certificates(Path.of(cfg.certFile));
+        Pem.certificates(Path.of(cfg.certFile()));
       } catch (IOException | GeneralSecurityException e) {
         throw new ConfigException(path + ".cert_file", String.valueOf(e.getMessage()));
       }
@@ -104,7 +104,7 @@ public final class TlsFiles {
         throw new ConfigException(path + ".key_file", String.valueOf(e.getMessage()));
       }
     }
-    for (String[] f : new String[][] {{"ca_file", cfg.caFile}, {"client_ca_file", cfg.clientCaFile}}) {
+    for (String[] f : new String[][] {{"ca_file", cfg.caFile()}, {"client_ca_file", cfg.clientCaFile()}}) {
       if (!f[1].isEmpty()) {
         try {
           trustManager(f[1]);

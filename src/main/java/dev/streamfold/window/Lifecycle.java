@@ -129,8 +129,9 @@ final class Lifecycle {
 
     StreamFactsBuilder.Built built = StreamFactsBuilder.build(st, reason, rec.statedChunkCount(st.streamSpan));
     boolean hasChunks = built.facts().spanCount() + built.facts().otherCount() > 0 || st.dropped > 0;
-    if (st.streamSpan != null && !hasChunks && built.facts().markerTime() < 0 && !built.facts().summary().present()) {
-      // a held candidate that got nothing: it passes through unchanged
+    if (st.streamSpan != null && !hasChunks && built.facts().markerTime() < 0 && !built.facts().summary().present()
+        && built.facts().missing().count() == 0) {
+      // a held candidate that got nothing (and says it sent nothing): it passes through unchanged
       metrics.passed(Unit.SPAN, st.spanUnits);
       metrics.passed(Unit.SPAN_EVENT, st.eventUnits);
       output.emit(st.streamResource, st.streamScope, st.streamSpan);

@@ -20,6 +20,7 @@ import java.util.List;
  * record passes unchanged. Runs on the shard's thread with the shard's state; no locks.
  */
 final class LogIntake {
+  private final int shard;
   private final WindowSettings cfg;
   private final Recognizer rec;
   private final WindowMetrics metrics;
@@ -29,6 +30,7 @@ final class LogIntake {
   private final WindowObserver observer;
 
   LogIntake(
+      int shard,
       WindowSettings cfg,
       Recognizer rec,
       WindowMetrics metrics,
@@ -36,6 +38,7 @@ final class LogIntake {
       ShardCounters counters,
       Lifecycle lifecycle,
       WindowObserver observer) {
+    this.shard = shard;
     this.cfg = cfg;
     this.rec = rec;
     this.metrics = metrics;
@@ -45,9 +48,19 @@ final class LogIntake {
     this.observer = observer;
   }
 
-  /** Takes in the log records of one request; returns what passes through, grouping kept. */
-  Regroup.Result<ResourceLogs> take(List<ResourceLogs> groups, long now) {
-    return Regroup.map(OtlpSignal.LOGS, groups, (rl, sl, r) -> onLog(r, rl.getResource(), now));
+  /**
+   * Takes in the log records of one request, or of a view ({@link ShardRouter.Part#owners}: only
+   * the records this shard owns); returns what passes through, grouping kept.
+   *
+   * @param owners null when every record is this shard's
+   */
+  Regroup.Result<ResourceLogs> take(List<ResourceLogs> groups, int[] owners, long now) {
+    if (owners == null) {
+      return Regroup.map(OtlpSignal.LOGS, groups, (rl, sl, r) -> onLog(r, rl.getResource(), now));
+    }
+    int[] position = {0};
+    return Regroup.map(OtlpSignal.LOGS, groups,
+        (rl, sl, r) -> owners[position[0]++] == shard ? onLog(r, rl.getResource(), now) : null);
   }
 
   /** Takes in one log record; returns the record to pass through (possibly annotated) or null. */

@@ -31,16 +31,19 @@ final class Recognizer {
   private final String[] firstChunkAttributes;
   private final Set<String> clientSpanOperations;
   private final String[] chunkCountAttributes;
+  /** The span {@link #chunkSpanKind} last matched to a rule, and that rule (its index is read next). */
+  private Span lastSpan;
+  private Rule lastSpanRule;
 
   Recognizer(WindowConfig.Rules rules) {
-    chunkSpans = compile(rules.chunkSpans, "chunk_spans");
-    chunkEvents = compile(rules.chunkEvents, "chunk_events");
-    chunkLogs = compile(rules.chunkLogs, "chunk_logs");
-    markers = compile(rules.firstChunkMarkers, "first_chunk_markers");
-    streamSpans = compile(rules.streamSpans, "stream_spans");
-    firstChunkAttributes = rules.firstChunkAttributes.toArray(String[]::new);
-    clientSpanOperations = Set.copyOf(rules.clientSpanOperations);
-    chunkCountAttributes = rules.chunkCountAttributes.toArray(String[]::new);
+    chunkSpans = compile(rules.chunkSpans(), "chunk_spans");
+    chunkEvents = compile(rules.chunkEvents(), "chunk_events");
+    chunkLogs = compile(rules.chunkLogs(), "chunk_logs");
+    markers = compile(rules.firstChunkMarkers(), "first_chunk_markers");
+    streamSpans = compile(rules.streamSpans(), "stream_spans");
+    firstChunkAttributes = rules.firstChunkAttributes().toArray(String[]::new);
+    clientSpanOperations = Set.copyOf(rules.clientSpanOperations());
+    chunkCountAttributes = rules.chunkCountAttributes().toArray(String[]::new);
   }
 
   private static Rule[] compile(List<RuleConfig> list, String name) {
@@ -59,6 +62,8 @@ final class Recognizer {
    */
   byte chunkSpanKind(Span s, boolean isChunkAttribute) {
     Rule r = chunkSpanMatch(s);
+    lastSpan = r != null ? s : null;
+    lastSpanRule = r;
     if (r != null) {
       return r.block() ? StreamState.KIND_BLOCK : StreamState.KIND_SPAN;
     }
@@ -86,7 +91,9 @@ final class Recognizer {
    * ({@code scanned}, read by {@link ChunkScan}); -1 when unknown.
    */
   int chunkSpanIndex(Span s, long scanned) {
-    Rule r = chunkSpanMatch(s); // cheap again: the rule remembers the name its regex matched
+    Rule r = s == lastSpan ? lastSpanRule : chunkSpanMatch(s);
+    lastSpan = null;
+    lastSpanRule = null;
     int i = r != null && r.hasIndex() ? r.index(s.getName(), s.getAttributesList()) : -1;
     return i >= 0 ? i : Rule.normalize(scanned, 0);
   }

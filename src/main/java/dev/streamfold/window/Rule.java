@@ -11,32 +11,32 @@ import java.util.regex.Pattern;
 /**
  * A compiled recognition rule (see {@link RuleConfig}). A regex is guarded by its longest literal
  * run so that most non-matching names are rejected with a substring check, its matcher is
- * reused, and its result (match or not, and the chunk index its group captured) is remembered
- * for the last names seen: chunk span names repeat (the same few operations with a chunk
- * number), and a regex with a leading {@code .+} backtracks over the whole name on every call.
- * Not thread-safe: each window shard compiles its own rules.
+ * reused, and its verdict on the last names seen is remembered: chunk span names repeat (the
+ * same few operations with a chunk number), and a regex with a leading {@code .+} backtracks
+ * over the whole name on every call. Not thread-safe: each window shard compiles its own rules.
  */
 final class Rule {
-  /** Names whose regex result is remembered, direct-mapped by hash (a power of two). */
+  /** Names whose regex verdict is remembered, direct-mapped by hash (a power of two). */
   static final int NAME_CACHE = 256;
   /** Longer names are matched every time: the cache must not keep big strings alive. */
   static final int MAX_CACHED_NAME = 128;
-  /** {@link #regexResult} of a name the regex does not match. */
-  private static final long NO_MATCH = -2;
 
   private final Pattern regex;
   private final Matcher matcher;
   private final String[] cachedNames;
-  private final long[] cachedResults;
+  private final boolean[] cachedVerdicts;
+  private final long[] cachedIndexes;
   private final String literal;
   private final String eventName;
   private final String attributeKey;
   private final String attributeValue;
   private final boolean block;
-  /** Chunk index: captured by the regex group {@code index}, or held in this attribute ("" = none). */
-  private final boolean indexGroup;
+  /** Chunk index: captured by the regex group {@code index} (its number, 0 = none), or held in this attribute ("" = none). */
+  private final int indexGroup;
   private final String indexAttribute;
   private final long indexBase;
+  /** The raw index the regex captured from the name last matched, -1 if none. */
+  private long lastIndex = -1;
   /** How reports name the rule, e.g. {@code chunk_logs[1] event_name=llm_stream.chunk}. */
   final String label;
 
@@ -46,30 +46,31 @@ final class Rule {
 
   Rule(RuleConfig c, String position) {
     this.label = position + describe(c);
-    this.regex = c.nameRegex.isEmpty() ? null : Pattern.compile(c.nameRegex);
+    this.regex = c.nameRegex().isEmpty() ? null : Pattern.compile(c.nameRegex());
     this.matcher = regex == null ? null : regex.matcher("");
     this.cachedNames = regex == null ? null : new String[NAME_CACHE];
-    this.cachedResults = regex == null ? null : new long[NAME_CACHE];
-    this.literal = c.nameRegex.isEmpty() ? "" : longestLiteral(c.nameRegex);
-    this.eventName = c.eventName;
-    this.attributeKey = c.attributeKey;
-    this.attributeValue = c.attributeValue;
+    this.cachedVerdicts = regex == null ? null : new boolean[NAME_CACHE];
+    this.cachedIndexes = regex == null ? null : new long[NAME_CACHE];
+    this.literal = c.nameRegex().isEmpty() ? "" : longestLiteral(c.nameRegex());
+    this.eventName = c.eventName();
+    this.attributeKey = c.attributeKey();
+    this.attributeValue = c.attributeValue();
     this.block = c.isBlock();
-    this.indexGroup = regex != null && c.capturesIndex();
-    this.indexAttribute = c.indexAttribute;
-    this.indexBase = c.indexBase;
+    this.indexGroup = regex != null && c.capturesIndex() ? groupNumber(c.nameRegex(), RuleConfig.INDEX_GROUP) : 0;
+    this.indexAttribute = c.indexAttribute();
+    this.indexBase = c.indexBase();
   }
 
   private static String describe(RuleConfig c) {
     StringBuilder b = new StringBuilder();
-    if (!c.nameRegex.isEmpty()) {
-      b.append(" name_regex=").append(c.nameRegex);
+    if (!c.nameRegex().isEmpty()) {
+      b.append(" name_regex=").append(c.nameRegex());
     }
-    if (!c.eventName.isEmpty()) {
-      b.append(" event_name=").append(c.eventName);
+    if (!c.eventName().isEmpty()) {
+      b.append(" event_name=").append(c.eventName());
     }
-    if (!c.attributeKey.isEmpty()) {
-      b.append(' ').append(c.attributeKey).append(c.attributeValue.isEmpty() ? " present" : "=" + c.attributeValue);
+    if (!c.attributeKey().isEmpty()) {
+      b.append(' ').append(c.attributeKey()).append(c.attributeValue().isEmpty() ? " present" : "=" + c.attributeValue());
     }
     return b.toString();
   }
@@ -91,7 +92,7 @@ final class Rule {
       if (!literal.isEmpty() && !name.contains(literal)) {
         return false;
       }
-      if (regexResult(name) == NO_MATCH) {
+      if (!regexMatches(name)) {
         return false;
       }
     }
@@ -107,7 +108,7 @@ final class Rule {
 
   /** Whether this rule says where a chunk's index is. */
   boolean hasIndex() {
-    return indexGroup || !indexAttribute.isEmpty();
+    return indexGroup > 0 || !indexAttribute.isEmpty();
   }
 
   /**
@@ -120,38 +121,13 @@ final class Rule {
     if (!indexAttribute.isEmpty()) {
       raw = Attributes.count(attrs, indexAttribute);
     }
-    if (raw < 0 && indexGroup) {
-      raw = regexResult(name);
-      if (raw == NO_MATCH) {
+    if (raw < 0 && indexGroup > 0) {
+      if (!regexMatches(name)) {
         return -1;
       }
+      raw = lastIndex;
     }
     return normalize(raw, indexBase);
-  }
-
-  /**
-   * What the regex says of {@code name}: {@link #NO_MATCH}, or for a match the raw index its
-   * {@code index} group captured (-1 when the rule has no such group or it holds no number).
-   */
-  private long regexResult(String name) {
-    boolean cacheable = name.length() <= MAX_CACHED_NAME;
-    int slot = 0;
-    if (cacheable) {
-      int h = name.hashCode();
-      slot = (h ^ (h >>> 16)) & (NAME_CACHE - 1);
-      if (name.equals(cachedNames[slot])) {
-        return cachedResults[slot];
-      }
-    }
-    long result = NO_MATCH;
-    if (matcher.reset(name).matches()) {
-      result = indexGroup ? parseIndex(matcher.group(RuleConfig.INDEX_GROUP)) : -1;
-    }
-    if (cacheable) {
-      cachedNames[slot] = name;
-      cachedResults[slot] = result;
-    }
-    return result;
   }
 
   /** A raw index less the base, or -1 when absent, below the base or beyond an int. */
@@ -162,20 +138,75 @@ final class Rule {
     return (int) (raw - base);
   }
 
-  /** Decimal digits as a number; -1 when empty, not digits, or too long to be an index. */
-  static long parseIndex(String digits) {
-    if (digits == null || digits.isEmpty() || digits.length() > 18) {
+  /**
+   * The number of the capturing group named {@code name} in {@code regex} (counting capturing
+   * groups left to right, skipping escapes, character classes and non-capturing groups), or 0.
+   * Resolved once, so that reading a chunk's index costs no name lookup.
+   */
+  static int groupNumber(String regex, String name) {
+    int n = 0;
+    boolean inClass = false;
+    for (int i = 0; i < regex.length(); i++) {
+      char c = regex.charAt(i);
+      if (c == '\\') {
+        i++;
+      } else if (inClass) {
+        inClass = c != ']';
+      } else if (c == '[') {
+        inClass = true;
+      } else if (c == '(') {
+        boolean special = i + 1 < regex.length() && regex.charAt(i + 1) == '?';
+        boolean named = special && regex.startsWith("?<", i + 1) && i + 3 < regex.length()
+            && regex.charAt(i + 3) != '=' && regex.charAt(i + 3) != '!';
+        if (!special || named) {
+          n++;
+        }
+        if (named && regex.startsWith("?<" + name + ">", i + 1)) {
+          return n;
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** The decimal digits {@code s[from, to)} as a number; -1 when empty, not digits, or too long to be an index. */
+  static long parseIndex(CharSequence s, int from, int to) {
+    if (from < 0 || to <= from || to - from > 18) {
       return -1;
     }
     long v = 0;
-    for (int i = 0; i < digits.length(); i++) {
-      char c = digits.charAt(i);
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
       if (c < '0' || c > '9') {
         return -1;
       }
       v = v * 10 + (c - '0');
     }
     return v;
+  }
+
+  /** Whether the regex matches the whole name; sets {@link #lastIndex}. Remembered per name. */
+  private boolean regexMatches(String name) {
+    if (name.length() > MAX_CACHED_NAME) {
+      return match(name);
+    }
+    int h = name.hashCode();
+    int i = (h ^ (h >>> 16)) & (NAME_CACHE - 1);
+    if (name.equals(cachedNames[i])) {
+      lastIndex = cachedIndexes[i];
+      return cachedVerdicts[i];
+    }
+    boolean verdict = match(name);
+    cachedNames[i] = name;
+    cachedVerdicts[i] = verdict;
+    cachedIndexes[i] = lastIndex;
+    return verdict;
+  }
+
+  private boolean match(String name) {
+    boolean m = matcher.reset(name).matches();
+    lastIndex = m && indexGroup > 0 ? parseIndex(name, matcher.start(indexGroup), matcher.end(indexGroup)) : -1;
+    return m;
   }
 
   /** The longest run of characters the regex matches literally (conservative: stops at any metacharacter). */

@@ -26,6 +26,7 @@ final class SpanIntake {
   /** How a late chunk's pass is explained to the observer (spans and log records alike). */
   static final String LATE = "late chunk: its stream already closed; llm_stream.late=true";
 
+  private final int shard;
   private final WindowSettings cfg;
   private final Recognizer rec;
   private final WindowMetrics metrics;
@@ -42,6 +43,7 @@ final class SpanIntake {
   private record ChunkPass(boolean[] isChunk, Span[] out) {}
 
   SpanIntake(
+      int shard,
       WindowSettings cfg,
       Recognizer rec,
       WindowMetrics metrics,
@@ -51,6 +53,7 @@ final class SpanIntake {
       HeldSpans held,
       Lifecycle lifecycle,
       WindowObserver observer) {
+    this.shard = shard;
     this.cfg = cfg;
     this.rec = rec;
     this.metrics = metrics;
@@ -65,25 +68,36 @@ final class SpanIntake {
   /**
    * Takes in the spans of one request; returns what passes through, grouping kept. Two passes:
    * chunk spans first, so a child sent before its chunk span in the same request finds the
-   * chunk's stream open; their outcome (consumed, or passed annotated) is kept by position.
+   * chunk's stream open; their outcome (consumed, or passed annotated) is kept by position. Of a
+   * view ({@link ShardRouter.Part#owners}) only the spans this shard owns are taken in; the others
+   * are not looked at and are not in the result.
+   *
+   * @param owners null when every span is this shard's
    */
-  Regroup.Result<ResourceSpans> take(List<ResourceSpans> groups, long now) {
-    ChunkPass chunks = chunkPass(groups, now);
-    RequestIds ids = new RequestIds(groups);
+  Regroup.Result<ResourceSpans> take(List<ResourceSpans> groups, int[] owners, long now) {
+    ChunkPass chunks = chunkPass(groups, owners, now);
+    RequestIds ids = new RequestIds(groups, owners, shard);
     int[] position = {0};
     return Regroup.map(OtlpSignal.TRACES, groups, (rs, ss, span) -> {
       int i = position[0]++;
+      if (owners != null && owners[i] != shard) {
+        return null;
+      }
       return chunks != null && chunks.isChunk[i] ? chunks.out[i] : onSpan(span, rs.getResource(), ss.getScope(), ids, now);
     });
   }
 
-  private ChunkPass chunkPass(List<ResourceSpans> groups, long now) {
+  private ChunkPass chunkPass(List<ResourceSpans> groups, int[] owners, long now) {
     ChunkPass pass = null;
     int i = 0;
     int total = -1;
     for (ResourceSpans rs : groups) {
       for (var ss : rs.getScopeSpansList()) {
         for (Span s : ss.getSpansList()) {
+          if (owners != null && owners[i] != shard) {
+            i++;
+            continue;
+          }
           ChunkScan scan = ChunkScan.of(s.getAttributesList());
           byte kind = rec.chunkSpanKind(s, scan.isChunk());
           long streamId = kind < 0 ? 0 : scan.streamId() != 0 ? scan.streamId() : Ids.spanId(s.getParentSpanId());

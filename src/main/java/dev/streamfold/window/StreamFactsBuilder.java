@@ -35,7 +35,8 @@ final class StreamFactsBuilder {
     long[] other = new long[n];
     long deltaSum = -1;
     boolean blocks = false;
-    int[] indexes = st.indexes == null ? null : new int[n];
+    // kept chunks' indexes: the stream's own array when nothing was a duplicate
+    int[] indexes = st.indexes == null || dup == null ? st.indexes : new int[n];
     int kept = 0;
     for (int i = 0; i < n; i++) {
       if (dup != null && dup[i]) {
@@ -51,7 +52,7 @@ final class StreamFactsBuilder {
           logs++;
         }
       }
-      if (indexes != null) {
+      if (indexes != null && indexes != st.indexes) {
         indexes[kept] = st.indexes[i];
       }
       kept++;
@@ -84,7 +85,9 @@ final class StreamFactsBuilder {
         shape,
         reason,
         blocks,
-        MissingChunks.of(indexes, kept, statedChunks));
+        // chunks over max_chunks_per_stream or dropped by the producer are truncation, not missing
+        // a producer summary without chunks is complete as it is (Burr SINGLE_SPAN states a count too)
+        MissingChunks.of(indexes, kept, kept == 0 && summary.present() ? -1 : statedChunks).less(st.dropped));
     return new Built(facts, spanCount, logs);
   }
 

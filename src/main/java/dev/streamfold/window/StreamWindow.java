@@ -72,7 +72,7 @@ public final class StreamWindow implements Ingress, Component {
   public StreamWindow(
       WindowConfig cfg, Downstream out, Admission admission, WindowMetrics metrics, StreamListener listener, Clock clock,
       WindowObserver observer) {
-    int n = cfg.shards > 0 ? cfg.shards : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    int n = cfg.shards() > 0 ? cfg.shards() : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     this.router = new ShardRouter(n);
     for (int u = 0; u < pendingByUnit.length; u++) {
       pendingByUnit[u] = new AtomicLong();
@@ -80,15 +80,15 @@ public final class StreamWindow implements Ingress, Component {
     this.shards = new WindowShard[n];
     this.workers = new Worker[n];
     for (int i = 0; i < n; i++) {
-      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules), out, metrics, listener, clock, observer);
+      shards[i] = new WindowShard(i, WindowSettings.of(cfg, n, i), new Recognizer(cfg.rules()), out, metrics, listener, clock, observer);
       workers[i] = new Worker(shards[i], i);
     }
     this.out = out;
     this.admission = admission;
     this.metrics = metrics;
     this.clock = clock;
-    this.maxPending = cfg.maxPendingItems;
-    this.tickNanos = cfg.tick.toNanos();
+    this.maxPending = cfg.maxPendingItems();
+    this.tickNanos = cfg.tick().toNanos();
     metrics.gauge("streamfold.window.open_streams", "Streams open in the window", this::openStreams);
     metrics.gauge("streamfold.window.memory.bytes", "Estimated heap held by open streams, bytes", this::memoryBytes);
     metrics.gauge("streamfold.window.pending", "Items admitted and not yet processed by the window", pending::get);
@@ -137,7 +137,7 @@ public final class StreamWindow implements Ingress, Component {
       if (sig.extraUnit() != null) {
         pending(sig.extraUnit()).addAndGet(part.extraUnits());
       }
-      workers[part.shard()].queue.add(new Work(sig, part.request(), part.units(), part.extraUnits()));
+      workers[part.shard()].queue.add(new ShardWork(sig, part.request(), part.owners(), part.units(), part.extraUnits()));
     }
     return IngestResult.OK;
   }
@@ -205,7 +205,7 @@ public final class StreamWindow implements Ingress, Component {
    * {@link #shedKeys()} / {@link #shedStreams()}.
    */
   public void shed(double fraction) {
-    Work w = new Work((CountDownLatch) null);
+    ShardWork w = new ShardWork((CountDownLatch) null);
     w.shed = fraction;
     for (Worker worker : workers) {
       worker.queue.add(w);
@@ -253,7 +253,7 @@ public final class StreamWindow implements Ingress, Component {
    */
   public boolean sync(Duration timeout) throws InterruptedException {
     CountDownLatch latch = new CountDownLatch(workers.length);
-    Work w = new Work(latch);
+    ShardWork w = new ShardWork(latch);
     for (Worker worker : workers) {
       worker.queue.add(w);
     }
@@ -270,14 +270,14 @@ public final class StreamWindow implements Ingress, Component {
   public void shutdown(Duration timeout) {
     accepting = false;
     long deadline = System.nanoTime() + timeout.toNanos();
-    Work close = new Work(new CountDownLatch(workers.length));
+    ShardWork close = new ShardWork(new CountDownLatch(workers.length));
     close.closeAll = true;
     for (Worker worker : workers) {
       worker.queue.add(close);
     }
     running = false;
     for (Worker worker : workers) {
-      worker.queue.add(Work.POISON);
+      worker.queue.add(ShardWork.POISON);
     }
     for (Worker worker : workers) {
       try {
@@ -292,39 +292,10 @@ public final class StreamWindow implements Ingress, Component {
     }
   }
 
-  /** A unit of work for one shard (its part of a request) or a control for every shard (latch). */
-  private static final class Work {
-    static final Work POISON = new Work(null);
-
-    final OtlpSignal<?, ?, ?, ?, ?> signal;
-    final Object request;
-    final long units;
-    final long extraUnits;
-    final CountDownLatch latch;
-    boolean closeAll;
-    double shed;
-
-    Work(OtlpSignal<?, ?, ?, ?, ?> signal, Object request, long units, long extraUnits) {
-      this.signal = signal;
-      this.request = request;
-      this.units = units;
-      this.extraUnits = extraUnits;
-      this.latch = null;
-    }
-
-    Work(CountDownLatch latch) {
-      this.signal = null;
-      this.request = null;
-      this.units = 0;
-      this.extraUnits = 0;
-      this.latch = latch;
-    }
-  }
-
   private final class Worker implements Runnable {
     final WindowShard shard;
     final int index;
-    final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+    final LinkedBlockingQueue<ShardWork> queue = new LinkedBlockingQueue<>();
     final Thread thread;
     private long nextTick;
 
@@ -339,13 +310,13 @@ public final class StreamWindow implements Ingress, Component {
     public void run() {
       nextTick = clock.nanos() + tickNanos;
       while (true) {
-        Work w;
+        ShardWork w;
         try {
           w = queue.poll(Math.max(1_000_000, shard.nanosToNextDeadline()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
           return;
         }
-        if (w == Work.POISON) {
+        if (w == ShardWork.POISON) {
           return;
         }
         try {
@@ -374,12 +345,12 @@ public final class StreamWindow implements Ingress, Component {
       }
     }
 
-    private void handle(Work w) {
+    private void handle(ShardWork w) {
       try {
         if (w.signal == OtlpSignal.TRACES) {
-          shard.onTraces((ExportTraceServiceRequest) w.request);
+          shard.onTraces((ExportTraceServiceRequest) w.request, w.owners);
         } else if (w.signal == OtlpSignal.LOGS) {
-          shard.onLogs((ExportLogsServiceRequest) w.request);
+          shard.onLogs((ExportLogsServiceRequest) w.request, w.owners);
         } else if (w.closeAll) {
           shard.closeAll();
         } else if (w.shed > 0) {

@@ -27,18 +27,18 @@ record WindowSettings(
    */
   static WindowSettings of(WindowConfig c, int shards, int index) {
     return new WindowSettings(
-        c.finalizeGrace.toNanos(),
-        c.idleTimeout.toNanos(),
-        c.maxStreamAge.toNanos(),
-        Math.max(1, share(c.maxOpenStreams, shards, index)),
-        Math.max(1, share(c.memoryBudgetMib * 1024 * 1024, shards, index)),
-        c.maxChunksPerStream,
-        c.chunkSpans.equals("keep"),
-        c.lateChunks.equals("drop"),
-        share(c.recentlyClosed.maxKeys, shards, index),
-        c.recentlyClosed.ttl.toNanos(),
-        c.tick.toNanos(),
-        share(c.maxHeldSpans, shards, index));
+        c.finalizeGrace().toNanos(),
+        c.idleTimeout().toNanos(),
+        c.maxStreamAge().toNanos(),
+        Math.max(1, share(c.maxOpenStreams(), shards, index)),
+        Math.max(1, share(c.memoryBudgetMib() * 1024 * 1024, shards, index)),
+        c.maxChunksPerStream(),
+        c.chunkSpans().equals("keep"),
+        c.lateChunks().equals("drop"),
+        share(c.recentlyClosed().maxKeys(), shards, index),
+        c.recentlyClosed().ttl().toNanos(),
+        c.tick().toNanos(),
+        share(c.maxHeldSpans(), shards, index));
   }
 
   static long share(long total, int shards, int index) {

@@ -63,14 +63,24 @@ final class WindowShard {
     this.output = new ShardOutput(out);
     HeldSpans held = new HeldSpans(cfg.maxHeldSpans(), store, counters, output, metrics, observer);
     this.lifecycle = new Lifecycle(cfg, rec, store, counters, output, held, metrics, listener, observer, System.nanoTime() ^ index);
-    this.spans = new SpanIntake(cfg, rec, metrics, store, counters, output, held, lifecycle, observer);
-    this.logs = new LogIntake(cfg, rec, metrics, store, counters, lifecycle, observer);
+    this.spans = new SpanIntake(index, cfg, rec, metrics, store, counters, output, held, lifecycle, observer);
+    this.logs = new LogIntake(index, cfg, rec, metrics, store, counters, lifecycle, observer);
   }
 
   // ---------------------------------------------------------------- requests
 
   void onTraces(ExportTraceServiceRequest req) {
-    Regroup.Result<ResourceSpans> kept = spans.take(req.getResourceSpansList(), clock.nanos());
+    onTraces(req, null);
+  }
+
+  /**
+   * A request, or this shard's view of it.
+   *
+   * @param owners null when the whole request is this shard's, else the shard of every span by
+   *     position ({@link ShardRouter.Part#owners}): only this shard's spans are taken in
+   */
+  void onTraces(ExportTraceServiceRequest req, int[] owners) {
+    Regroup.Result<ResourceSpans> kept = spans.take(req.getResourceSpansList(), owners, clock.nanos());
     if (kept.units(0) > 0) {
       out.offerSpans(kept.groups(0), (int) kept.units(0));
     }
@@ -78,7 +88,12 @@ final class WindowShard {
   }
 
   void onLogs(ExportLogsServiceRequest req) {
-    Regroup.Result<ResourceLogs> kept = logs.take(req.getResourceLogsList(), clock.nanos());
+    onLogs(req, null);
+  }
+
+  /** A request of log records, or this shard's view of it (see {@link #onTraces(ExportTraceServiceRequest, int[])}). */
+  void onLogs(ExportLogsServiceRequest req, int[] owners) {
+    Regroup.Result<ResourceLogs> kept = logs.take(req.getResourceLogsList(), owners, clock.nanos());
     if (kept.units(0) > 0) {
       out.offerLogs(kept.groups(0), (int) kept.units(0));
     }

@@ -88,7 +88,7 @@ class CommandLineTest {
     assertThat(ok.valid()).isTrue();
     assertThat(ok.applied()).containsExactlyInAnyOrder("service.log_level", "service.log_format");
     assertThat(ok.needRestart()).containsExactly("window.idle_timeout");
-    assertThat(applied).singleElement().satisfies(c -> assertThat(c.service.logLevel).isEqualTo("debug"));
+    assertThat(applied).singleElement().satisfies(c -> assertThat(c.service().logLevel()).isEqualTo("debug"));
 
     Files.writeString(file, "window:\n  idle_timeout: never\n");
     ConfigReload.Outcome bad = reload.reload();

@@ -1,10 +1,12 @@
 package dev.streamfold.app;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.otlp.OtlpJson;
 import dev.streamfold.testing.FakeCollector;
 import dev.streamfold.time.ManualClock;
@@ -70,7 +72,7 @@ class PassThroughEndToEndTest {
     switch (exporter) {
       case "otlp_grpc" -> {
         grpc = new FakeCollector();
-        cfg.exporter.otlp.endpoint = grpc.endpoint();
+        cfg = TestConfig.with(cfg, set("exporter.otlp.endpoint", grpc.endpoint()));
       }
       case "otlp_http" -> {
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
@@ -85,13 +87,10 @@ class PassThroughEndToEndTest {
           ex.close();
         });
         http.start();
-        cfg.exporter.type = "otlp_http";
-        cfg.exporter.otlp.endpoint = "http://127.0.0.1:" + http.getAddress().getPort();
-        cfg.exporter.otlp.compression = "none";
+        cfg = TestConfig.with(cfg, "exporter.type=otlp_http", set("exporter.otlp.endpoint", "http://127.0.0.1:" + http.getAddress().getPort()), "exporter.otlp.compression=none");
       }
       default -> {
-        cfg.exporter.type = "file";
-        cfg.exporter.file.path = file.toString();
+        cfg = TestConfig.with(cfg, "exporter.type=file", set("exporter.file.path", file.toString()));
       }
     }
     Service service = new Service(cfg, new ManualClock());

@@ -11,18 +11,17 @@ class ConfigLoaderTest {
   final ConfigLoader loader = new ConfigLoader(Map.of("TENANT", "acme", "GRACE", "750ms", "EMPTY", "")::get);
 
   @Test
-  void embeddedDefaultLoadsAndMatchesTheBuiltInDefaults() throws Exception {
+  void embeddedDefaultIsTheDefault() throws Exception {
     StreamfoldConfig c = loader.loadDefault();
-    StreamfoldConfig d = new StreamfoldConfig();
-    assertThat(c.window.finalizeGrace).isEqualTo(d.window.finalizeGrace).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.receivers.otlp.grpc.endpoint).isEqualTo("localhost:4317");
-    assertThat(c.exporter.type).isEqualTo("file");
-    assertThat(c.exporter.file.path).isEqualTo(d.exporter.file.path);
-    assertThat(c.window.rules.chunkSpans).hasSameSizeAs(d.window.rules.chunkSpans);
-    assertThat(c.window.rules.chunkEvents).extracting(r -> r.eventName)
+    assertThat(c.window().finalizeGrace()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.receivers().otlp().grpc().endpoint()).isEqualTo("localhost:4317");
+    assertThat(c.exporter().type()).isEqualTo("file");
+    assertThat(c.exporter().file().path()).isEqualTo("./streamfold-data/output.jsonl");
+    assertThat(c.window().rules().chunkSpans()).extracting(RuleConfig::chunkTime).containsExactly("end", "block");
+    assertThat(c.window().rules().chunkEvents()).extracting(r -> r.eventName())
         .containsExactly("gen_ai.content.completion.chunk", "llm.content.completion.chunk");
-    assertThat(c.telemetry.prometheus.endpoint).isEqualTo("localhost:9464");
-    assertThat(c.service.health.endpoint).isEqualTo("localhost:13133");
+    assertThat(c.telemetry().prometheus().endpoint()).isEqualTo("localhost:9464");
+    assertThat(c.service().health().endpoint()).isEqualTo("localhost:13133");
   }
 
   @Test
@@ -75,10 +74,10 @@ class ConfigLoaderTest {
               x-scope-orgid: "${env:TENANT}-prod"
               x-empty: "${env:EMPTY:-fallback}"
         """);
-    assertThat(c.window.finalizeGrace).isEqualTo(Duration.ofMillis(750));
-    assertThat(c.window.idleTimeout).isEqualTo(Duration.ofSeconds(45));
-    assertThat(c.window.maxOpenStreams).isEqualTo(1234);
-    assertThat(c.exporter.otlp.headers).containsEntry("x-scope-orgid", "acme-prod").containsEntry("x-empty", "fallback");
+    assertThat(c.window().finalizeGrace()).isEqualTo(Duration.ofMillis(750));
+    assertThat(c.window().idleTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(c.window().maxOpenStreams()).isEqualTo(1234);
+    assertThat(c.exporter().otlp().headers()).containsEntry("x-scope-orgid", "acme-prod").containsEntry("x-empty", "fallback");
   }
 
   @Test
@@ -94,5 +93,36 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.parseDuration("0")).isEqualTo(Duration.ZERO);
     assertThat(ConfigLoader.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
     assertThatThrownBy(() -> ConfigLoader.parseDuration("5 minutes")).isInstanceOf(IllegalArgumentException.class);
+  }
+  @Test
+  void anEmptySectionKeepsItsDefaultsAndAnEmptyValueNamesItsKey() throws Exception {
+    assertThat(loader.parse("window:\n").window().finalizeGrace()).isEqualTo(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> loader.parse("window:\n  idle_timeout:\n"))
+        .hasMessageContaining("window.idle_timeout: must have a value");
+  }
+
+  @Test
+  void theLoadedConfigurationCannotBeChanged() throws Exception {
+    StreamfoldConfig c = loader.parse("exporter:\n  otlp:\n    headers: {x-a: \"1\"}\n");
+    assertThatThrownBy(() -> c.window().rules().chunkSpans().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> c.exporter().otlp().headers().put("x-b", "2")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> c.exporters().put("file", c.exporter())).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void aVariantOfASectionIsMadeAndValidatedByTheLoader() throws Exception {
+    WindowConfig base = loader.parse("window:\n  idle_timeout: 45s\n  shards: 4\n").window();
+    WindowConfig one = ConfigLoader.window(base, "shards=1");
+    assertThat(one.shards()).isEqualTo(1);
+    assertThat(one.idleTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(base.shards()).isEqualTo(4);
+    assertThatThrownBy(() -> ConfigLoader.window(base, "shards=-1")).hasMessageContaining("window.shards: must be >= 0");
+  }
+
+  @Test
+  void namedExportersNeedNoFileWhenTheEmbeddedDefaultHasTheSingleOne() throws Exception {
+    StreamfoldConfig c = loader.load(java.util.List.of(), java.util.List.of("exporters.file/copy.file.path=/tmp/copy.jsonl"));
+    assertThat(c.exportersByName()).containsOnlyKeys("file/copy");
+    assertThat(c.exportersByName().get("file/copy").type()).isEqualTo("file");
   }
 }

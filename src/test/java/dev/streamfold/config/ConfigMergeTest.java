@@ -49,11 +49,11 @@ class ConfigMergeTest {
 
     StreamfoldConfig c = loader.load(List.of(a, b), List.of());
 
-    assertThat(c.window.idleTimeout).isEqualTo(Duration.ofSeconds(20));
-    assertThat(c.window.maxOpenStreams).isEqualTo(50);
-    assertThat(c.window.rules.chunkEvents).extracting(r -> r.eventName).containsExactly("c.chunk");
-    assertThat(c.exporter.otlp.endpoint).isEqualTo("collector:4317");
-    assertThat(c.exporter.otlp.headers).containsExactly(Map.entry("x-a", "1"), Map.entry("x-b", "2"));
+    assertThat(c.window().idleTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.window().maxOpenStreams()).isEqualTo(50);
+    assertThat(c.window().rules().chunkEvents()).extracting(r -> r.eventName()).containsExactly("c.chunk");
+    assertThat(c.exporter().otlp().endpoint()).isEqualTo("collector:4317");
+    assertThat(c.exporter().otlp().headers()).containsExactly(Map.entry("x-a", "1"), Map.entry("x-b", "2"));
   }
 
   @Test
@@ -67,10 +67,10 @@ class ConfigMergeTest {
         "exporter.otlp.headers={authorization: Bearer x}",
         "telemetry.otlp.enabled=false"));
 
-    assertThat(c.window.idleTimeout).isEqualTo(Duration.ofMinutes(1));
-    assertThat(c.receivers.otlp.grpc.endpoint).isEqualTo("0.0.0.0:14317");
-    assertThat(c.window.maxOpenStreams).isEqualTo(7);
-    assertThat(c.exporter.otlp.headers).containsEntry("authorization", "Bearer x");
+    assertThat(c.window().idleTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.receivers().otlp().grpc().endpoint()).isEqualTo("0.0.0.0:14317");
+    assertThat(c.window().maxOpenStreams()).isEqualTo(7);
+    assertThat(c.exporter().otlp().headers()).containsEntry("authorization", "Bearer x");
   }
 
   @Test
@@ -89,8 +89,8 @@ class ConfigMergeTest {
   void withoutFilesTheEmbeddedDefaultIsTheBase() throws Exception {
     StreamfoldConfig c = loader.load(List.of(), List.of("service.log_format=json"));
 
-    assertThat(c.service.logFormat).isEqualTo("json");
-    assertThat(c.window.rules.chunkEvents).isNotEmpty();
+    assertThat(c.service().logFormat()).isEqualTo("json");
+    assertThat(c.window().rules().chunkEvents()).isNotEmpty();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.streamfold.config;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -15,31 +16,25 @@ class ExporterConfigTest {
   @Test
   void grpcEndpointsAcceptHostPortAndUrlForms() {
     for (String ep : List.of("collector:4317", "http://collector:4317", "https://collector:4317/", "dns:///collector:4317")) {
-      ExporterConfig c = new ExporterConfig();
-      c.type = "otlp_grpc";
-      c.otlp.endpoint = ep;
+      ExporterConfig c = TestConfig.uncheckedWith(TestConfig.exporter(), "type=otlp_grpc", set("otlp.endpoint", ep));
       assertThat(errors(c)).as(ep).isEmpty();
     }
-    ExporterConfig bad = new ExporterConfig();
-    bad.type = "otlp_grpc";
-    bad.otlp.endpoint = "https://collector";
+    ExporterConfig bad = TestConfig.uncheckedWith(TestConfig.exporter(), "type=otlp_grpc", "otlp.endpoint=https://collector");
     assertThat(errors(bad)).singleElement().asString().contains("exporter.otlp.endpoint");
   }
 
   @Test
   void sizesAreBounded() {
-    ExporterConfig c = new ExporterConfig();
-    c.file.maxSizeMib = (1L << 20) + 1;
-    c.queue.persistent.maxSizeMib = 0;
+    ExporterConfig c = TestConfig.uncheckedWith(TestConfig.exporter(), "file.max_size_mib=" + ((1L << 20) + 1), "queue.persistent.max_size_mib=0");
     assertThat(errors(c)).hasSize(2).anySatisfy(e -> assertThat(e).contains("exporter.file.max_size_mib")).anySatisfy(e -> assertThat(e).contains("exporter.queue.persistent.max_size_mib"));
   }
 
   @Test
   void defaultsAreValidAndUseTheFileExporter() {
-    ExporterConfig c = new ExporterConfig();
+    ExporterConfig c = TestConfig.exporter();
     assertThat(errors(c)).isEmpty();
-    assertThat(c.type).isEqualTo("file");
-    assertThat(c.file.path).isEqualTo("./streamfold-data/output.jsonl");
+    assertThat(c.type()).isEqualTo("file");
+    assertThat(c.file().path()).isEqualTo("./streamfold-data/output.jsonl");
   }
 
   @Test
@@ -56,17 +51,17 @@ class ExporterConfigTest {
         """);
     java.util.Map<String, ExporterConfig> byName = cfg.exportersByName();
     assertThat(byName.keySet()).containsExactly("otlp/tempo", "otlphttp/backup", "file");
-    assertThat(byName.get("otlp/tempo").type).isEqualTo("otlp_grpc");
-    assertThat(byName.get("otlphttp/backup").type).isEqualTo("otlp_http");
-    assertThat(byName.get("otlphttp/backup").batch.maxBytes).isEqualTo(1 << 20);
-    assertThat(byName.get("file").type).isEqualTo("file");
+    assertThat(byName.get("otlp/tempo").type()).isEqualTo("otlp_grpc");
+    assertThat(byName.get("otlphttp/backup").type()).isEqualTo("otlp_http");
+    assertThat(byName.get("otlphttp/backup").batch().maxBytes()).isEqualTo(1 << 20);
+    assertThat(byName.get("file").type()).isEqualTo("file");
   }
 
   @Test
   void theSingleExporterIsStillAcceptedAndNamedByItsType() throws Exception {
     StreamfoldConfig cfg = new ConfigLoader().parse("exporter: {type: otlp_grpc, otlp: {endpoint: \"c:4317\"}}\n");
     assertThat(cfg.exportersByName()).containsOnlyKeys("otlp_grpc");
-    assertThat(cfg.exportersByName().get("otlp_grpc").batch.maxBytes).isEqualTo(3L << 20);
+    assertThat(cfg.exportersByName().get("otlp_grpc").batch().maxBytes()).isEqualTo(3L << 20);
   }
 
   @Test

@@ -13,16 +13,16 @@ class ReceiverConfigTest {
 
   @Test
   void embeddedDefaultsMatchTheBuiltInOnes() throws Exception {
-    ReceiverConfig c = loader.loadDefault().receivers.otlp;
-    ReceiverConfig d = new ReceiverConfig();
-    assertThat(c.http.maxConnections).isEqualTo(d.http.maxConnections).isEqualTo(1024);
-    assertThat(c.http.maxConnectionsPerClient).isEqualTo(d.http.maxConnectionsPerClient);
-    assertThat(c.http.readHeaderTimeout).isEqualTo(d.http.readHeaderTimeout).isEqualTo(Duration.ofSeconds(10));
-    assertThat(c.http.idleTimeout).isEqualTo(d.http.idleTimeout);
-    assertThat(c.http.maxBufferedBodyMib).isEqualTo(d.http.maxBufferedBodyMib);
-    assertThat(c.grpc.maxRstFramesPerWindow).isEqualTo(d.grpc.maxRstFramesPerWindow).isEqualTo(200);
-    assertThat(c.grpc.maxConnectionAge).isEqualTo(d.grpc.maxConnectionAge).isEqualTo(Duration.ZERO);
-    assertThat(c.grpc.maxConnectionsPerClient).isEqualTo(d.grpc.maxConnectionsPerClient);
+    ReceiverConfig c = loader.loadDefault().receivers().otlp();
+    ReceiverConfig d = TestConfig.receiver();
+    assertThat(c.http().maxConnections()).isEqualTo(d.http().maxConnections()).isEqualTo(1024);
+    assertThat(c.http().maxConnectionsPerClient()).isEqualTo(d.http().maxConnectionsPerClient());
+    assertThat(c.http().readHeaderTimeout()).isEqualTo(d.http().readHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.http().idleTimeout()).isEqualTo(d.http().idleTimeout());
+    assertThat(c.http().maxBufferedBodyMib()).isEqualTo(d.http().maxBufferedBodyMib());
+    assertThat(c.grpc().maxRstFramesPerWindow()).isEqualTo(d.grpc().maxRstFramesPerWindow()).isEqualTo(200);
+    assertThat(c.grpc().maxConnectionAge()).isEqualTo(d.grpc().maxConnectionAge()).isEqualTo(Duration.ZERO);
+    assertThat(c.grpc().maxConnectionsPerClient()).isEqualTo(d.grpc().maxConnectionsPerClient());
   }
 
   @Test
@@ -42,8 +42,8 @@ class ReceiverConfigTest {
   @Test
   void connectionAgeAndKeepAliveParse() throws Exception {
     ReceiverConfig c = loader.parse("receivers:\n  otlp:\n    grpc:\n      max_connection_age: 5m\n"
-        + "      permit_keepalive_without_calls: false\n").receivers.otlp;
-    assertThat(c.grpc.maxConnectionAge).isEqualTo(Duration.ofMinutes(5));
-    assertThat(c.grpc.permitKeepaliveWithoutCalls).isFalse();
+        + "      permit_keepalive_without_calls: false\n").receivers().otlp();
+    assertThat(c.grpc().maxConnectionAge()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.grpc().permitKeepaliveWithoutCalls()).isFalse();
   }
 }

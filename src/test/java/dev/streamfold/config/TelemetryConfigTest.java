@@ -13,31 +13,29 @@ class TelemetryConfigTest {
     return v.errors().stream().map(ConfigException::getMessage).collect(Collectors.toList());
   }
 
-  private static TelemetryConfig.Instrument buckets(Double... b) {
-    TelemetryConfig.Instrument in = new TelemetryConfig.Instrument();
-    in.buckets = java.util.Arrays.asList(b);
-    return in;
+  /** Validation errors of the default telemetry section with {@code sets}. */
+  private static List<String> errors(String... sets) {
+    return errors(TestConfig.uncheckedWith(TestConfig.telemetry(), sets));
   }
 
   @Test
   void defaultsAreValid() {
-    TelemetryConfig c = new TelemetryConfig();
+    TelemetryConfig c = TestConfig.telemetry();
 
     assertThat(errors(c)).isEmpty();
     assertThat(c.instrumentEnabled("gen_ai.client.operation.duration")).isTrue();
     assertThat(c.instrumentBuckets("gen_ai.client.operation.duration")).isEmpty();
-    assertThat(c.maxSeriesPerMetric).isEqualTo(2000);
+    assertThat(c.maxSeriesPerMetric()).isEqualTo(2000);
   }
 
   @Test
   void bucketsMustBePositiveAscendingAndWholeForTokenInstruments() {
-    TelemetryConfig c = new TelemetryConfig();
-    c.instruments.put("gen_ai.client.operation.duration", buckets(0.5, 0.25));
-    c.instruments.put("gen_ai.client.operation.time_to_first_chunk", buckets(0.0, 1.0));
-    c.instruments.put("gen_ai.client.token.usage", buckets(1.0, 2.5));
-    c.instruments.put("llm_stream.output_tokens_per_second", buckets(10.0, 100.0));
-
-    assertThat(errors(c)).hasSize(3).anySatisfy(e -> assertThat(e)
+    assertThat(errors("instruments={"
+            + "gen_ai.client.operation.duration: {buckets: [0.5, 0.25]}, "
+            + "gen_ai.client.operation.time_to_first_chunk: {buckets: [0.0, 1.0]}, "
+            + "gen_ai.client.token.usage: {buckets: [1.0, 2.5]}, "
+            + "llm_stream.output_tokens_per_second: {buckets: [10.0, 100.0]}}"))
+        .hasSize(3).anySatisfy(e -> assertThat(e)
             .contains("telemetry.instruments.gen_ai.client.operation.duration.buckets[1]").contains("ascending"))
         .anySatisfy(e -> assertThat(e)
             .contains("telemetry.instruments.gen_ai.client.operation.time_to_first_chunk.buckets[0]").contains("> 0"))
@@ -47,21 +45,14 @@ class TelemetryConfigTest {
 
   @Test
   void nonHistogramsTakeNoBucketsAndUnknownInstrumentsAreRejected() {
-    TelemetryConfig c = new TelemetryConfig();
-    c.instruments.put("llm_stream.closed", buckets(1.0));
-    c.instruments.put("gen_ai.client.operation.time_to_first_token", new TelemetryConfig.Instrument());
-
-    assertThat(errors(c)).hasSize(2)
+    assertThat(errors("instruments={llm_stream.closed: {buckets: [1.0]}, gen_ai.client.operation.time_to_first_token: {}}")).hasSize(2)
         .anySatisfy(e -> assertThat(e).contains("telemetry.instruments.llm_stream.closed.buckets").contains("not a histogram"))
         .anySatisfy(e -> assertThat(e).contains("gen_ai.client.operation.time_to_first_token").contains("unknown instrument"));
   }
 
   @Test
   void switchedOffInstrument() {
-    TelemetryConfig c = new TelemetryConfig();
-    TelemetryConfig.Instrument off = new TelemetryConfig.Instrument();
-    off.enabled = false;
-    c.instruments.put("llm_stream.active", off);
+    TelemetryConfig c = TestConfig.telemetry("instruments={llm_stream.active: {enabled: false}}");
 
     assertThat(c.instrumentEnabled("llm_stream.active")).isFalse();
     assertThat(c.instrumentEnabled("llm_stream.closed")).isTrue();
@@ -83,13 +74,13 @@ class TelemetryConfigTest {
         "    llm_stream.active: {enabled: false}",
         ""));
 
-    TelemetryConfig t = c.telemetry;
-    assertThat(t.maxSeriesPerMetric).isEqualTo(10);
-    assertThat(t.jvmMetrics).isFalse();
-    assertThat(t.prometheus.endpoint).isEqualTo("0.0.0.0:9464");
-    assertThat(t.otlp.enabled).isTrue();
-    assertThat(t.otlp.interval).isEqualTo(java.time.Duration.ofSeconds(30));
-    assertThat(t.otlp.resourceAttributes).containsEntry("deployment.environment", "prod");
+    TelemetryConfig t = c.telemetry();
+    assertThat(t.maxSeriesPerMetric()).isEqualTo(10);
+    assertThat(t.jvmMetrics()).isFalse();
+    assertThat(t.prometheus().endpoint()).isEqualTo("0.0.0.0:9464");
+    assertThat(t.otlp().enabled()).isTrue();
+    assertThat(t.otlp().interval()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(t.otlp().resourceAttributes()).containsEntry("deployment.environment", "prod");
     assertThat(t.instrumentBuckets("gen_ai.client.operation.time_per_output_chunk")).containsExactly(0.001, 0.005, 0.02);
     assertThat(t.instrumentEnabled("llm_stream.active")).isFalse();
   }

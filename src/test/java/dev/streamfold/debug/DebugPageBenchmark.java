@@ -1,6 +1,7 @@
 package dev.streamfold.debug;
 
 import dev.streamfold.config.DebugConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.time.Clock;
 import dev.streamfold.window.StreamWindowBenchmark;
@@ -13,6 +14,6 @@ import dev.streamfold.window.WindowObserver;
 public class DebugPageBenchmark extends StreamWindowBenchmark {
   @Override
   protected WindowObserver observer(WindowConfig cfg) {
-    return new DebugState(new DebugConfig(), Clock.SYSTEM, () -> 0);
+    return new DebugState(TestConfig.service().debug(), Clock.SYSTEM, () -> 0);
   }
 }

@@ -16,6 +16,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.FakeCollector;
 import dev.streamfold.testing.TestServices;
 import dev.streamfold.time.ManualClock;
@@ -45,8 +46,7 @@ class DebugPageServiceTest {
     downstream = new FakeCollector();
     clock = new ManualClock();
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.service.debug.enabled = true;
-    cfg.service.debug.endpoint = "127.0.0.1:0";
+    cfg = TestConfig.with(cfg, "service.debug.enabled=true", "service.debug.endpoint=127.0.0.1:0");
     service = new Service(cfg, clock);
     service.start();
   }

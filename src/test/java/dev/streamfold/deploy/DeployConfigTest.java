@@ -35,16 +35,16 @@ class DeployConfigTest {
   void containerConfigWithoutEnvironmentBindsAllAddressesAndWritesToTheDataVolume() throws Exception {
     StreamfoldConfig c = load(CONTAINER, Map.of());
 
-    assertThat(c.receivers.otlp.grpc.endpoint).isEqualTo("0.0.0.0:4317");
-    assertThat(c.receivers.otlp.http.endpoint).isEqualTo("0.0.0.0:4318");
-    assertThat(c.telemetry.prometheus.endpoint).isEqualTo("0.0.0.0:9464");
-    assertThat(c.service.health.endpoint).isEqualTo("0.0.0.0:13133");
-    assertThat(c.exporter.type).isEqualTo("file");
-    assertThat(c.exporter.file.path).startsWith("/var/lib/streamfold/");
-    assertThat(c.receivers.otlp.auth.enabled()).isFalse();
-    assertThat(c.window.finalizeGrace).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.service.shutdown.acceptGrace).isEqualTo(Duration.ofSeconds(5));
-    assertThat(c.service.shutdown.timeout).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.receivers().otlp().grpc().endpoint()).isEqualTo("0.0.0.0:4317");
+    assertThat(c.receivers().otlp().http().endpoint()).isEqualTo("0.0.0.0:4318");
+    assertThat(c.telemetry().prometheus().endpoint()).isEqualTo("0.0.0.0:9464");
+    assertThat(c.service().health().endpoint()).isEqualTo("0.0.0.0:13133");
+    assertThat(c.exporter().type()).isEqualTo("file");
+    assertThat(c.exporter().file().path()).startsWith("/var/lib/streamfold/");
+    assertThat(c.receivers().otlp().auth().enabled()).isFalse();
+    assertThat(c.window().finalizeGrace()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.service().shutdown().acceptGrace()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.service().shutdown().timeout()).isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test
@@ -59,12 +59,12 @@ class DeployConfigTest {
 
     StreamfoldConfig c = load(CONTAINER, env);
 
-    assertThat(c.exporter.type).isEqualTo("otlp_http");
-    assertThat(c.exporter.otlp.endpoint).isEqualTo("http://collector:4318");
-    assertThat(c.receivers.otlp.grpc.endpoint).isEqualTo("0.0.0.0:24317");
-    assertThat(c.service.health.endpoint).isEqualTo("127.0.0.1:23133");
-    assertThat(c.window.finalizeGrace).isEqualTo(Duration.ofMillis(200));
-    assertThat(c.service.shutdown.acceptGrace).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.exporter().type()).isEqualTo("otlp_http");
+    assertThat(c.exporter().otlp().endpoint()).isEqualTo("http://collector:4318");
+    assertThat(c.receivers().otlp().grpc().endpoint()).isEqualTo("0.0.0.0:24317");
+    assertThat(c.service().health().endpoint()).isEqualTo("127.0.0.1:23133");
+    assertThat(c.window().finalizeGrace()).isEqualTo(Duration.ofMillis(200));
+    assertThat(c.service().shutdown().acceptGrace()).isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test
@@ -81,19 +81,19 @@ class DeployConfigTest {
 
     StreamfoldConfig c = load(CONTAINER, env);
 
-    assertThat(c.exporter.isOtlp()).isTrue();
-    assertThat(c.exporter.otlp.endpoint).isEqualTo("otel-collector:4317");
+    assertThat(c.exporter().isOtlp()).isTrue();
+    assertThat(c.exporter().otlp().endpoint()).isEqualTo("otel-collector:4317");
   }
 
   @Test
   void kubernetesSidecarConfigBindsReceiversToThePodLoopbackOnly() throws Exception {
     StreamfoldConfig c = load(K8S_SIDECAR, Map.of("STREAMFOLD_OTLP_ENDPOINT", "otel-collector.observability:4317"));
 
-    assertThat(c.receivers.otlp.grpc.endpoint).startsWith("127.0.0.1:");
-    assertThat(c.receivers.otlp.http.endpoint).startsWith("127.0.0.1:");
-    assertThat(c.service.health.endpoint).isEqualTo("0.0.0.0:13133");
-    assertThat(c.telemetry.prometheus.endpoint).isEqualTo("0.0.0.0:9464");
-    assertThat(c.exporter.type).isEqualTo("otlp_grpc");
+    assertThat(c.receivers().otlp().grpc().endpoint()).startsWith("127.0.0.1:");
+    assertThat(c.receivers().otlp().http().endpoint()).startsWith("127.0.0.1:");
+    assertThat(c.service().health().endpoint()).isEqualTo("0.0.0.0:13133");
+    assertThat(c.telemetry().prometheus().endpoint()).isEqualTo("0.0.0.0:9464");
+    assertThat(c.exporter().type()).isEqualTo("otlp_grpc");
   }
 
   @Test
@@ -107,10 +107,10 @@ class DeployConfigTest {
   void scaleOutConfigAcceptsFromOtherPodsAndOutlastsTheGatewaysDnsInterval() throws Exception {
     StreamfoldConfig c = load(K8S_SCALE_OUT, Map.of());
 
-    assertThat(c.receivers.otlp.grpc.endpoint).isEqualTo("0.0.0.0:4317");
-    assertThat(c.exporter.otlp.endpoint).isEqualTo("otel-gateway:4319");
+    assertThat(c.receivers().otlp().grpc().endpoint()).isEqualTo("0.0.0.0:4317");
+    assertThat(c.exporter().otlp().endpoint()).isEqualTo("otel-gateway:4319");
     // the gateway's dns resolver refreshes every 5 s; draining replicas must accept longer than that
-    assertThat(c.service.shutdown.acceptGrace).isGreaterThan(Duration.ofSeconds(5));
+    assertThat(c.service().shutdown().acceptGrace()).isGreaterThan(Duration.ofSeconds(5));
   }
 
   private static Map<String, String> serviceEnvironment(String service) throws IOException {

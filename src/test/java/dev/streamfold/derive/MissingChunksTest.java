@@ -58,7 +58,16 @@ class MissingChunksTest {
   }
 
   @Test
-  void noChunksMissesNothing() {
-    assertThat(MissingChunks.of(new int[0], 0, 5)).isEqualTo(MissingChunks.NONE);
+  void noChunksMissesWhatTheCountSays() {
+    assertThat(MissingChunks.of(new int[0], 0, -1)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.of(null, 0, 0)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.of(new int[0], 0, 5)).isEqualTo(new MissingChunks(5, true));
+  }
+
+  @Test
+  void chunksAlreadyAccountedForAreNotMissing() {
+    assertThat(new MissingChunks(3, true).less(1)).isEqualTo(new MissingChunks(2, true));
+    assertThat(new MissingChunks(3, true).less(3)).isEqualTo(MissingChunks.NONE);
+    assertThat(MissingChunks.NONE.less(5)).isEqualTo(MissingChunks.NONE);
   }
 }

@@ -48,16 +48,16 @@ class ExplainMatchesServiceTest {
     StreamfoldConfig cfg;
     try (FakeCollector downstream = new FakeCollector()) {
       cfg = TestServices.config(downstream.endpoint());
-      Report report = Explainer.explain(cfg.window, "test", List.of(fixture));
+      Report report = Explainer.explain(cfg.window(), "test", List.of(fixture));
       assertThat(report.errors()).isEmpty();
       ManualClock clock = new ManualClock();
       Service service = new Service(cfg, clock);
       service.start();
       try {
         send(service, clock, InputReader.read(List.of(fixture)).requests());
-        clock.advance(cfg.window.finalizeGrace);
+        clock.advance(cfg.window().finalizeGrace());
         assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
-        clock.advance(cfg.window.idleTimeout);
+        clock.advance(cfg.window().idleTimeout());
         assertThat(service.window().sync(Duration.ofSeconds(10))).isTrue();
         await().atMost(Duration.ofSeconds(20)).until(() -> downstream.spans().size() >= report.totals().outSpans());
         List<Span> out = downstream.spans();

@@ -17,6 +17,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.streamfold.config.ConfigLoader;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.explain.Report.Finding;
 import dev.streamfold.explain.Report.ItemReport;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExplainerTest {
   @TempDir Path dir;
-  final WindowConfig defaults = new WindowConfig();
+  final WindowConfig defaults = TestConfig.window();
 
   Path recording(String name, Message... requests) throws IOException {
     StringBuilder b = new StringBuilder();
@@ -164,7 +165,7 @@ class ExplainerTest {
     // the suggested YAML, as written, makes them chunks
     String yaml = hint.message().substring(hint.message().indexOf("window:"));
     StreamfoldConfig fixed = new ConfigLoader().parse(yaml);
-    Report again = explain(fixed.window, f);
+    Report again = explain(fixed.window(), f);
     StreamReport s = streams(again).get(0);
     assertThat(s.shape()).isEqualTo("chunk_logs");
     assertThat(s.chunks()).isEqualTo(4);

@@ -23,7 +23,7 @@ class ProducerTableReadmeTest {
 
   @Test
   void readmeTableIsCurrent() throws Exception {
-    WindowConfig cfg = new ConfigLoader().loadDefault().window;
+    WindowConfig cfg = new ConfigLoader().loadDefault().window();
     List<ProducerTable.Entry> entries = new ArrayList<>();
     for (Path f : ExplainMatchesServiceTest.fixtures().toList()) {
       Report r = Explainer.explain(cfg, "embedded default", List.of(f));

@@ -1,24 +1,19 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
+
 import dev.streamfold.config.ExporterConfig;
-import java.time.Duration;
+import dev.streamfold.config.TestConfig;
 
 /** Exporter configs with test-sized intervals. */
 final class Configs {
   private Configs() {}
 
-  static ExporterConfig of(String type, String endpoint) {
-    ExporterConfig c = new ExporterConfig();
-    c.type = type;
-    c.otlp.endpoint = endpoint;
-    c.otlp.timeout = Duration.ofSeconds(30);
-    c.batch.maxSize = 512;
-    c.batch.timeout = Duration.ofMillis(20);
-    c.queue.capacityItems = 10_000;
-    c.queue.consumers = 2;
-    c.retry.initialInterval = Duration.ofMillis(10);
-    c.retry.maxInterval = Duration.ofMillis(50);
-    c.retry.maxElapsedTime = Duration.ofMinutes(2);
-    return c;
+  /** An exporter of {@code type} sending to {@code endpoint}, with test-sized intervals, then {@code more} overrides. */
+  static ExporterConfig of(String type, String endpoint, String... more) {
+    return TestConfig.uncheckedWith(TestConfig.exporter(), TestConfig.concat(new String[] {
+        set("type", type), set("otlp.endpoint", endpoint), "otlp.timeout=30s", "batch.max_size=512", "batch.timeout=20ms",
+        "queue.capacity_items=10000", "queue.consumers=2", "retry.initial_interval=10ms", "retry.max_interval=50ms",
+        "retry.max_elapsed_time=2m"}, more));
   }
 }

@@ -3,6 +3,7 @@ package dev.streamfold.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Admission;
@@ -70,15 +71,14 @@ class ExportPipelineTest {
 
   private static ExporterConfig cfg() {
     ExporterConfig c = Configs.of("file", "");
-    c.batch.timeout = Duration.ofMillis(10);
+    c = TestConfig.with(c, "batch.timeout=10ms");
     return c;
   }
 
   @Test
   void aWindowBacklogIsToldApartFromAFullQueue() throws Exception {
     ExporterConfig c = cfg();
-    c.queue.capacityItems = 100;
-    c.queue.admissionReserve = 0.25; // admission limit 75
+    c = TestConfig.with(c, "queue.capacity_items=100", "queue.admission_reserve=0.25"); // admission limit 75
     ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(new FakeExporter()).build(); // not started: nothing drains
     assertThat(p.check(60, 10)).isEqualTo(Admission.Verdict.ADMIT);
     assertThat(p.check(70, 10)).isEqualTo(Admission.Verdict.BACKLOG);
@@ -98,8 +98,7 @@ class ExportPipelineTest {
   @Test
   void capacityAndAdmissionWatermark() throws Exception {
     ExporterConfig c = cfg();
-    c.queue.capacityItems = 100;
-    c.queue.admissionReserve = 0.25;
+    c = TestConfig.with(c, "queue.capacity_items=100", "queue.admission_reserve=0.25");
     FakeExporter fake = new FakeExporter();
     ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build(); // not started: nothing drains
     assertThat(TestData.gauge(metrics, ExportPipeline.QUEUE_CAPACITY_GAUGE)).isEqualTo(100);
@@ -126,8 +125,7 @@ class ExportPipelineTest {
   @Test
   void consumersBoundTheParallelRequests() throws Exception {
     ExporterConfig c = cfg();
-    c.queue.consumers = 3;
-    c.batch.maxSize = 1;
+    c = TestConfig.with(c, "queue.consumers=3", "batch.max_size=1");
     FakeExporter fake = new FakeExporter();
     fake.hold = true;
     ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
@@ -146,8 +144,7 @@ class ExportPipelineTest {
   @Test
   void shutdownDrainsWhatIsQueuedAndInTheBatchers() throws Exception {
     ExporterConfig c = cfg();
-    c.batch.timeout = Duration.ofMinutes(10);
-    c.batch.maxSize = 7;
+    c = TestConfig.with(c, "batch.timeout=10m", "batch.max_size=7");
     FakeExporter fake = new FakeExporter();
     ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
     p.start();
@@ -181,7 +178,7 @@ class ExportPipelineTest {
   @Test
   void aWrongItemCountFromTheCallerIsCorrectedWhenSplitting() throws Exception {
     ExporterConfig c = cfg();
-    c.batch.maxSize = 10;
+    c = TestConfig.with(c, "batch.max_size=10");
     FakeExporter fake = new FakeExporter();
     ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
     assertThat(p.offerSpans(List.of(TestData.resourceSpans(25)), 30)).isTrue();
@@ -247,11 +244,8 @@ class ExportPipelineTest {
 
   @Test
   void retryPolicyBackoffJitterCapAndBudget() {
-    ExporterConfig.Retry r = new ExporterConfig.Retry();
-    r.initialInterval = Duration.ofSeconds(1);
-    r.maxInterval = Duration.ofSeconds(5);
-    r.multiplier = 2;
-    r.maxElapsedTime = Duration.ofSeconds(60);
+    ExporterConfig.Retry r = TestConfig.exporter().retry();
+    r = TestConfig.with(r, "initial_interval=1s", "max_interval=5s", "multiplier=2", "max_elapsed_time=60s");
     RetryPolicy mid = new RetryPolicy(r, () -> 0.5); // jitter factor 1.0
     assertThat(List.of(mid.backoff(1), mid.backoff(2), mid.backoff(3), mid.backoff(4), mid.backoff(10)))
         .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
@@ -261,9 +255,9 @@ class ExportPipelineTest {
     assertThat(mid.next(1, null, Duration.ofSeconds(59).toNanos())).isEqualTo(Duration.ofSeconds(1));
     assertThat(mid.next(1, null, Duration.ofMillis(59_500).toNanos())).isNull();
     assertThat(mid.next(1, Duration.ofSeconds(30), Duration.ofSeconds(31).toNanos())).isNull();
-    r.maxElapsedTime = Duration.ZERO;
+    r = TestConfig.with(r, "max_elapsed_time=0");
     assertThat(new RetryPolicy(r, () -> 0.5).next(100, null, Long.MAX_VALUE / 2)).isEqualTo(Duration.ofSeconds(5));
-    r.enabled = false;
+    r = TestConfig.with(r, "enabled=false");
     assertThat(new RetryPolicy(r, () -> 0.5).next(1, null, 0)).isNull();
   }
 
@@ -290,7 +284,7 @@ class ExportPipelineTest {
   @Test
   void offersRaceShutdownWithoutLosingCount() throws Exception {
     ExporterConfig c = cfg();
-    c.queue.capacityItems = 1_000_000;
+    c = TestConfig.with(c, "queue.capacity_items=1000000");
     FakeExporter fake = new FakeExporter();
     ExportPipeline p = ExportPipeline.builder(c, metrics).exporter(fake).build();
     p.start();

@@ -1,7 +1,9 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Admission;
@@ -50,13 +52,12 @@ class ExportThroughputBenchmark {
     try (GrpcTestServer server = new GrpcTestServer()) {
       server.keepTraces = false;
       ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-      cfg.queue.capacityItems = 200_000;
+      cfg = TestConfig.with(cfg, "queue.capacity_items=200000");
       run("grpc memory queue (warm-up)", cfg, server);
       server.traceSpans.set(0);
       run("grpc memory queue", cfg, server);
       server.traceSpans.set(0);
-      cfg.queue.persistent.enabled = true;
-      cfg.queue.persistent.directory = dir.resolve("q").toString();
+      cfg = TestConfig.with(cfg, "queue.persistent.enabled=true", set("queue.persistent.directory", dir.resolve("q").toString()));
       run("grpc persistent queue", cfg, server);
     }
   }

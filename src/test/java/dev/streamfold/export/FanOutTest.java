@@ -1,9 +1,11 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.pipeline.Admission;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.telemetry.Reasons;
@@ -47,8 +49,7 @@ class FanOutTest {
     Map<String, ExporterConfig> exporters = new LinkedHashMap<>();
     for (Map.Entry<String, GrpcTestServer> e : Map.of("otlp/tempo", up, "otlp/backup", down).entrySet()) {
       ExporterConfig c = Configs.of("otlp_grpc", e.getValue().endpoint());
-      c.queue.capacityItems = capacity;
-      c.batch.maxSize = 10;
+      c = TestConfig.with(c, set("queue.capacity_items", capacity), "batch.max_size=10");
       exporters.put(e.getKey(), c);
     }
     ExportPipeline pipeline = ExportPipeline.create(exporters, metrics);

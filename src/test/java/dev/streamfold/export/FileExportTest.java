@@ -1,8 +1,10 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.otlp.OtlpJson;
@@ -110,10 +112,9 @@ class FileExportTest {
 
   @Test
   void fileIsTheDefaultExporterAndWritesThroughThePipeline() throws Exception {
-    ExporterConfig cfg = new ExporterConfig();
-    assertThat(cfg.type).isEqualTo("file");
-    cfg.file.path = dir.resolve("nested/out/output.jsonl").toString();
-    cfg.batch.timeout = Duration.ofMillis(20);
+    ExporterConfig cfg = TestConfig.exporter();
+    assertThat(cfg.type()).isEqualTo("file");
+    cfg = TestConfig.with(cfg, set("file.path", dir.resolve("nested/out/output.jsonl").toString()), "batch.timeout=20ms");
     InMemoryMetrics metrics = new InMemoryMetrics();
     ExportPipeline p = ExportPipeline.create(cfg, metrics);
     p.start();
@@ -124,7 +125,7 @@ class FileExportTest {
     } finally {
       p.shutdown(Duration.ofSeconds(5));
     }
-    List<String> lines = Files.readAllLines(Path.of(cfg.file.path));
+    List<String> lines = Files.readAllLines(Path.of(cfg.file().path()));
     assertThat(lines).hasSize(2).anySatisfy(l -> assertThat(l).startsWith("{\"resourceSpans\"")).anySatisfy(l -> assertThat(l).startsWith("{\"resourceLogs\""));
   }
 }

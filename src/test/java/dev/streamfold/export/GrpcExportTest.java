@@ -1,8 +1,10 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Admission;
@@ -67,8 +69,7 @@ class GrpcExportTest {
   void allSignalsArriveByteForByteWithHeadersAndGzip() throws Exception {
     GrpcTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.otlp.headers.put("X-Tenant", "acme");
-    cfg.otlp.headers.put("authorization", "Bearer s3cret");
+    cfg = TestConfig.with(cfg, "otlp.headers.X-Tenant=acme", set("otlp.headers.authorization", "Bearer s3cret"));
     ExportPipeline p = start(cfg, true);
 
     ResourceSpans rs = TestData.resourceSpans(3);
@@ -97,7 +98,7 @@ class GrpcExportTest {
   void compressionNoneSendsUncompressed() throws Exception {
     GrpcTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.otlp.compression = "none";
+    cfg = TestConfig.with(cfg, "otlp.compression=none");
     ExportPipeline p = start(cfg, true);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> server.traces.size() == 1);
@@ -109,9 +110,7 @@ class GrpcExportTest {
     GrpcTestServer a = server();
     GrpcTestServer b = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", "");
-    cfg.otlp.tracesEndpoint = a.endpoint();
-    cfg.otlp.logsEndpoint = "http://" + b.endpoint();
-    cfg.otlp.metricsEndpoint = b.endpoint();
+    cfg = TestConfig.with(cfg, set("otlp.traces_endpoint", a.endpoint()), set("otlp.logs_endpoint", "http://" + b.endpoint()), set("otlp.metrics_endpoint", b.endpoint()));
     ExportPipeline p = start(cfg, true);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     p.offerLogs(List.of(TestData.resourceLogs(1)), 1);
@@ -173,10 +172,7 @@ class GrpcExportTest {
     GrpcTestServer server = server();
     server.defaultAnswer = GrpcTestServer.Answer.error(Status.Code.UNAVAILABLE);
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.retry.initialInterval = Duration.ofSeconds(1);
-    cfg.retry.maxInterval = Duration.ofSeconds(4);
-    cfg.retry.multiplier = 2;
-    cfg.retry.maxElapsedTime = Duration.ofSeconds(30);
+    cfg = TestConfig.with(cfg, "retry.initial_interval=1s", "retry.max_interval=4s", "retry.multiplier=2", "retry.max_elapsed_time=30s");
     ExportPipeline p = start(cfg, true);
     p.offerSpans(List.of(TestData.resourceSpans(3)), 3);
     await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 3);
@@ -194,7 +190,7 @@ class GrpcExportTest {
     GrpcTestServer server = server();
     server.script.add(GrpcTestServer.Answer.error(Status.Code.UNAVAILABLE, Duration.ofMinutes(10)));
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.retry.maxElapsedTime = Duration.ofMinutes(5);
+    cfg = TestConfig.with(cfg, "retry.max_elapsed_time=5m");
     ExportPipeline p = start(cfg, true);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 1);
@@ -245,10 +241,7 @@ class GrpcExportTest {
     GrpcTestServer server = server();
     server.hold();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.queue.capacityItems = 100;
-    cfg.queue.admissionReserve = 0.1;
-    cfg.queue.consumers = 1;
-    cfg.batch.maxSize = 10;
+    cfg = TestConfig.with(cfg, "queue.capacity_items=100", "queue.admission_reserve=0.1", "queue.consumers=1", "batch.max_size=10");
     ExportPipeline p = start(cfg, false);
 
     List<String> sent = new ArrayList<>();
@@ -285,8 +278,7 @@ class GrpcExportTest {
   void batchesBySizeAndFlushesTheRestAtShutdown() throws Exception {
     GrpcTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.batch.maxSize = 10;
-    cfg.batch.timeout = Duration.ofMinutes(5);
+    cfg = TestConfig.with(cfg, "batch.max_size=10", "batch.timeout=5m");
     ExportPipeline p = ExportPipeline.builder(cfg, metrics).build();
     p.start();
     for (int i = 0; i < 25; i++) {
@@ -304,9 +296,7 @@ class GrpcExportTest {
   void largeOfferIsSplitKeepingResourceAndScope() throws Exception {
     GrpcTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.batch.maxSize = 10;
-    cfg.batch.timeout = Duration.ofMinutes(5);
-    cfg.queue.consumers = 1;
+    cfg = TestConfig.with(cfg, "batch.max_size=10", "batch.timeout=5m", "queue.consumers=1");
     ExportPipeline p = ExportPipeline.builder(cfg, metrics).build();
     p.start();
     ResourceSpans big = TestData.resourceSpans(25);
@@ -328,8 +318,7 @@ class GrpcExportTest {
   void batchTimeoutSendsAPartialBatch() throws Exception {
     GrpcTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.batch.maxSize = 1000;
-    cfg.batch.timeout = Duration.ofMillis(50);
+    cfg = TestConfig.with(cfg, "batch.max_size=1000", "batch.timeout=50ms");
     ExportPipeline p = start(cfg, true);
     for (int i = 0; i < 3; i++) {
       p.offerSpans(List.of(TestData.resourceSpans(1)), 1);

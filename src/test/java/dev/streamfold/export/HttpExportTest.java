@@ -1,8 +1,10 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Signal;
@@ -65,8 +67,7 @@ class HttpExportTest {
   void allSignalsArriveByteForByteGzippedWithHeaders() throws Exception {
     HttpTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_http", server.baseUrl() + "/");
-    cfg.otlp.headers.put("X-Tenant", "acme");
-    cfg.otlp.headers.put("Authorization", "Bearer s3cret");
+    cfg = TestConfig.with(cfg, "otlp.headers.X-Tenant=acme", set("otlp.headers.Authorization", "Bearer s3cret"));
     ExportPipeline p = start(cfg);
     ResourceSpans rs = TestData.resourceSpans(3);
     ResourceLogs rl = TestData.resourceLogs(2);
@@ -97,8 +98,7 @@ class HttpExportTest {
   void uncompressedAndPerSignalUrlAsGiven() throws Exception {
     HttpTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_http", server.baseUrl());
-    cfg.otlp.compression = "none";
-    cfg.otlp.tracesEndpoint = server.baseUrl() + "/custom/path";
+    cfg = TestConfig.with(cfg, "otlp.compression=none", set("otlp.traces_endpoint", server.baseUrl() + "/custom/path"));
     ExportPipeline p = start(cfg);
     ResourceSpans rs = TestData.resourceSpans(1);
     p.offerSpans(List.of(rs), 1);
@@ -202,9 +202,7 @@ class HttpExportTest {
       port = s.getLocalPort();
     }
     ExporterConfig cfg = Configs.of("otlp_http", "http://127.0.0.1:" + port);
-    cfg.retry.initialInterval = Duration.ofSeconds(1);
-    cfg.retry.maxInterval = Duration.ofSeconds(2);
-    cfg.retry.maxElapsedTime = Duration.ofSeconds(10);
+    cfg = TestConfig.with(cfg, "retry.initial_interval=1s", "retry.max_interval=2s", "retry.max_elapsed_time=10s");
     RecordingExporter[] rec = new RecordingExporter[1];
     ExportPipeline p = start(cfg, rec);
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);

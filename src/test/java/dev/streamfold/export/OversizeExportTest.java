@@ -1,9 +1,11 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.telemetry.Reasons;
 import dev.streamfold.time.ManualClock;
@@ -96,7 +98,7 @@ class OversizeExportTest {
   void anItemLargerThanTheByteBoundIsSentAlone() throws Exception {
     GrpcTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.batch.maxBytes = 64 << 10;
+    cfg = TestConfig.with(cfg, set("batch.max_bytes", 64 << 10));
     ExportPipeline p = start(cfg);
     p.offerSpans(List.of(big(3, 1_000)), 3);
     p.offerSpans(List.of(big(1, 200_000)), 1);
@@ -110,9 +112,7 @@ class OversizeExportTest {
   void aBatchTheDownstreamRefusesAsTooLargeIsSplitAndEverythingArrives() throws Exception {
     GrpcTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.batch.maxBytes = 64L << 20; // as if misconfigured: the batcher lets ~9 MiB through
-    cfg.otlp.compression = "none"; // see uncompressed()
-    cfg.batch.timeout = Duration.ofSeconds(2);
+    cfg = TestConfig.with(cfg, set("batch.max_bytes", 64L << 20), "otlp.compression=none", "batch.timeout=2s");
     ExportPipeline p = start(cfg);
     List<String> sent = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
@@ -133,8 +133,7 @@ class OversizeExportTest {
   void anItemTooLargeForTheDownstreamIsDroppedAloneAsTooLarge() throws Exception {
     GrpcTestServer server = server();
     ExporterConfig cfg = Configs.of("otlp_grpc", server.endpoint());
-    cfg.batch.timeout = Duration.ofSeconds(2);
-    cfg.otlp.compression = "none"; // see uncompressed()
+    cfg = TestConfig.with(cfg, "batch.timeout=2s", "otlp.compression=none");
     ExportPipeline p = start(cfg);
     p.offerSpans(List.of(big(4, 1_000)), 4);
     p.offerSpans(List.of(big(1, 5_000_000)), 1);

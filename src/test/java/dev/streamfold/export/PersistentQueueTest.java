@@ -1,9 +1,11 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Admission;
@@ -165,9 +167,7 @@ class PersistentQueueTest {
 
   private ExporterConfig persistentConfig(String endpoint) {
     ExporterConfig cfg = Configs.of("otlp_grpc", endpoint);
-    cfg.queue.persistent.enabled = true;
-    cfg.queue.persistent.directory = dir.resolve("queue").toString();
-    cfg.queue.persistent.maxSizeMib = 1;
+    cfg = TestConfig.with(cfg, "queue.persistent.enabled=true", set("queue.persistent.directory", dir.resolve("queue").toString()), "queue.persistent.max_size_mib=1");
     return cfg;
   }
 
@@ -242,8 +242,7 @@ class PersistentQueueTest {
     try (GrpcTestServer server = new GrpcTestServer()) {
       server.hold();
       ExporterConfig cfg = persistentConfig(server.endpoint());
-      cfg.queue.capacityItems = 1_000_000;
-      cfg.batch.maxSize = 1;
+      cfg = TestConfig.with(cfg, "queue.capacity_items=1000000", "batch.max_size=1");
       ExportPipeline p = ExportPipeline.create(cfg, m);
       p.start();
       String big = "x".repeat(50_000);

@@ -1,8 +1,10 @@
 package dev.streamfold.export;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.config.ExporterConfig;
 import dev.streamfold.pipeline.Signal;
@@ -109,11 +111,7 @@ class TlsExportTest {
 
   private static ExporterConfig tlsConfig(String type, String endpoint) {
     ExporterConfig cfg = Configs.of(type, endpoint);
-    cfg.otlp.tls.insecure = false;
-    cfg.otlp.tls.caFile = server.cert().getPath();
-    cfg.retry.initialInterval = Duration.ofSeconds(1);
-    cfg.retry.maxInterval = Duration.ofSeconds(2);
-    cfg.retry.maxElapsedTime = Duration.ofSeconds(6);
+    cfg = TestConfig.with(cfg, "otlp.tls.insecure=false", set("otlp.tls.ca_file", server.cert().getPath()), "retry.initial_interval=1s", "retry.max_interval=2s", "retry.max_elapsed_time=6s");
     return cfg;
   }
 
@@ -130,15 +128,14 @@ class TlsExportTest {
   void grpcWithoutTheCaFailsAndSkipVerifyConnects() throws Exception {
     GrpcTestServer s = grpcServer(false);
     ExporterConfig untrusted = tlsConfig("otlp_grpc", s.endpoint());
-    untrusted.otlp.tls.caFile = "";
+    untrusted = TestConfig.with(untrusted, set("otlp.tls.ca_file", ""));
     ExportPipeline p = start(untrusted);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 1);
     assertThat(s.traces).isEmpty();
 
     ExporterConfig skip = tlsConfig("otlp_grpc", s.endpoint());
-    skip.otlp.tls.caFile = "";
-    skip.otlp.tls.insecureSkipVerify = true;
+    skip = TestConfig.with(skip, set("otlp.tls.ca_file", ""), "otlp.tls.insecure_skip_verify=true");
     ExportPipeline p2 = start(skip);
     p2.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.get("exported.traces") == 1);
@@ -148,8 +145,7 @@ class TlsExportTest {
   void grpcPresentsTheClientCertificate() throws Exception {
     GrpcTestServer s = grpcServer(true);
     ExporterConfig cfg = tlsConfig("otlp_grpc", s.endpoint());
-    cfg.otlp.tls.certFile = client.cert().getPath();
-    cfg.otlp.tls.keyFile = client.key().getPath();
+    cfg = TestConfig.with(cfg, set("otlp.tls.cert_file", client.cert().getPath()), set("otlp.tls.key_file", client.key().getPath()));
     ExportPipeline p = start(cfg);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.get("exported.traces") == 1);
@@ -185,8 +181,7 @@ class TlsExportTest {
     HttpTestServer s = new HttpTestServer(serverSslContext(true), true);
     closeables.add(s);
     ExporterConfig cfg = tlsConfig("otlp_http", s.baseUrl());
-    cfg.otlp.tls.certFile = client.cert().getPath();
-    cfg.otlp.tls.keyFile = client.key().getPath();
+    cfg = TestConfig.with(cfg, set("otlp.tls.cert_file", client.cert().getPath()), set("otlp.tls.key_file", client.key().getPath()));
     ExportPipeline p = start(cfg);
     p.offerSpans(List.of(TestData.resourceSpans(2)), 2);
     await().until(() -> metrics.get("exported.traces") == 2);
@@ -198,15 +193,14 @@ class TlsExportTest {
     HttpTestServer s = new HttpTestServer(serverSslContext(false), false);
     closeables.add(s);
     ExporterConfig untrusted = tlsConfig("otlp_http", s.baseUrl());
-    untrusted.otlp.tls.caFile = "";
+    untrusted = TestConfig.with(untrusted, set("otlp.tls.ca_file", ""));
     ExportPipeline p = start(untrusted);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.get("export_failed.traces." + Reasons.RETRIES_EXHAUSTED) == 1);
     assertThat(s.received).isEmpty();
 
     ExporterConfig skip = tlsConfig("otlp_http", s.baseUrl());
-    skip.otlp.tls.caFile = "";
-    skip.otlp.tls.insecureSkipVerify = true;
+    skip = TestConfig.with(skip, set("otlp.tls.ca_file", ""), "otlp.tls.insecure_skip_verify=true");
     ExportPipeline p2 = start(skip);
     p2.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     await().until(() -> metrics.get("exported.traces") == 1);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ConfigLoader;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -37,11 +38,8 @@ class HeapBudgetTest {
 
   @Test
   void theOldFixedDefaultsCannotFitASmallHeapAndTheWarningNamesTheKeys() {
-    StreamfoldConfig cfg = new StreamfoldConfig();
-    cfg.window.memoryBudgetMib = 256;
-    cfg.window.maxOpenStreams = 100_000;
-    cfg.window.maxPendingItems = 500_000;
-    cfg.exporter.queue.capacityItems = 200_000;
+    StreamfoldConfig cfg = TestConfig.of("window.memory_budget_mib=256", "window.max_open_streams=100000",
+        "window.max_pending_items=500000", "exporter.queue.capacity_items=200000");
     assertThat(HeapBudget.warnings(cfg, 256 * MIB))
         .singleElement()
         .asString()
@@ -53,20 +51,19 @@ class HeapBudgetTest {
     Path f = dir.resolve("c.yaml");
     Files.writeString(f, "window:\n  max_open_streams: 1234\n  max_pending_items: 777\n");
     StreamfoldConfig cfg = new ConfigLoader().load(f);
-    assertThat(cfg.window.maxOpenStreams).isEqualTo(1234);
-    assertThat(cfg.window.maxPendingItems).isEqualTo(777);
+    assertThat(cfg.window().maxOpenStreams()).isEqualTo(1234);
+    assertThat(cfg.window().maxPendingItems()).isEqualTo(777);
     // unset: derived from this JVM's heap
-    assertThat(cfg.window.memoryBudgetMib).isEqualTo(HeapBudget.windowBudgetMib(HeapBudget.maxHeap()));
-    assertThat(cfg.exporter.queue.capacityItems).isEqualTo(HeapBudget.queueCapacityItems(HeapBudget.maxHeap()));
+    assertThat(cfg.window().memoryBudgetMib()).isEqualTo(HeapBudget.windowBudgetMib(HeapBudget.maxHeap()));
+    assertThat(cfg.exporter().queue().capacityItems()).isEqualTo(HeapBudget.queueCapacityItems(HeapBudget.maxHeap()));
   }
 
   private static StreamfoldConfig derived(long heap) {
-    StreamfoldConfig cfg = new StreamfoldConfig();
-    cfg.window.memoryBudgetMib = HeapBudget.windowBudgetMib(heap);
-    cfg.window.maxOpenStreams = HeapBudget.maxOpenStreams(heap);
-    cfg.window.recentlyClosed.maxKeys = HeapBudget.recentlyClosedKeys(heap);
-    cfg.window.maxPendingItems = HeapBudget.maxPendingItems(heap);
-    cfg.exporter.queue.capacityItems = HeapBudget.queueCapacityItems(heap);
-    return cfg;
+    return TestConfig.of(
+        "window.memory_budget_mib=" + HeapBudget.windowBudgetMib(heap),
+        "window.max_open_streams=" + HeapBudget.maxOpenStreams(heap),
+        "window.recently_closed.max_keys=" + HeapBudget.recentlyClosedKeys(heap),
+        "window.max_pending_items=" + HeapBudget.maxPendingItems(heap),
+        "exporter.queue.capacity_items=" + HeapBudget.queueCapacityItems(heap));
   }
 }

@@ -3,6 +3,7 @@ package dev.streamfold.limiter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ServiceConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.pipeline.IngestResult;
 import dev.streamfold.pipeline.Ingress;
 import dev.streamfold.telemetry.Reasons;
@@ -44,7 +45,7 @@ class MemoryLimiterTest {
   final FakeHeap heap = new FakeHeap();
   final List<Double> shed = new ArrayList<>();
   long now = 1_000_000_000L;
-  final ServiceConfig.MemoryLimiter cfg = new ServiceConfig.MemoryLimiter(); // 80 / 90 %, 100 ms
+  final ServiceConfig.MemoryLimiter cfg = TestConfig.service().memoryLimiter(); // 80 / 90 %, 100 ms
   final MemoryLimiter limiter = new MemoryLimiter(cfg, heap, shed::add, () -> now);
 
   void advance(Duration d) {

@@ -1,9 +1,11 @@
 package dev.streamfold.receiver;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streamfold.config.AuthConfig;
+import dev.streamfold.config.TestConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,14 +16,14 @@ class BearerAuthTest {
   @TempDir Path dir;
 
   private static AuthConfig env(String name) {
-    AuthConfig c = new AuthConfig();
-    c.bearerTokenEnv = name;
+    AuthConfig c = TestConfig.receiver().auth();
+    c = TestConfig.uncheckedWith(c, set("bearer_token_env", name));
     return c;
   }
 
   @Test
   void disabledAllowsEverything() throws Exception {
-    BearerAuth auth = BearerAuth.fromConfig(new AuthConfig());
+    BearerAuth auth = BearerAuth.fromConfig(TestConfig.receiver().auth());
     assertThat(auth.enabled()).isFalse();
     assertThat(auth.allows(null)).isTrue();
   }
@@ -46,8 +48,8 @@ class BearerAuthTest {
   void tokenFromFileIsTrimmed() throws Exception {
     Path f = dir.resolve("t");
     Files.writeString(f, "  from-file\n");
-    AuthConfig c = new AuthConfig();
-    c.bearerTokenFile = f.toString();
+    AuthConfig c = TestConfig.receiver().auth();
+    c = TestConfig.with(c, set("bearer_token_file", f.toString()));
     BearerAuth auth = BearerAuth.fromConfig(c);
     assertThat(auth.allows("Bearer from-file")).isTrue();
     assertThat(auth.allows("Bearer from-file\n")).isTrue();

@@ -1,6 +1,8 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ReceiverConfig;
@@ -106,8 +108,7 @@ class CertificateRotationTest {
     ssl.replace("first.pem", "tls.crt");
     ssl.replace("first.key", "tls.key");
     ReceiverConfig cfg = OtlpGrpcReceiverTest.config();
-    cfg.grpc.tls.certFile = dir.resolve("tls.crt").toString();
-    cfg.grpc.tls.keyFile = dir.resolve("tls.key").toString();
+    cfg = TestConfig.with(cfg, set("grpc.tls.cert_file", dir.resolve("tls.crt").toString()), set("grpc.tls.key_file", dir.resolve("tls.key").toString()));
     OtlpGrpcReceiver r = new OtlpGrpcReceiver(cfg, new RecordingIngress(), new InMemoryMetrics(), SdkFixtures.CLOCK);
     r.start();
     Recording before = new Recording(TlsFiles.trustManager(dir.resolve("ca.pem").toString()));

@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,7 +45,7 @@ class OtlpGrpcLimitsTest {
   @Test
   void aClientAtItsConnectionLimitIsRefusedWhileOthersAreServed() throws Exception {
     ReceiverConfig cfg = OtlpGrpcReceiverTest.config();
-    cfg.grpc.maxConnectionsPerClient = 1;
+    cfg = TestConfig.with(cfg, "grpc.max_connections_per_client=1");
     OtlpGrpcReceiver receiver = new OtlpGrpcReceiver(cfg, ingress, metrics, SdkFixtures.CLOCK);
     receiver.start();
     ManagedChannel first = channel(receiver.port(), "127.0.0.2");
@@ -73,8 +74,7 @@ class OtlpGrpcLimitsTest {
   @Test
   void maxConnectionAgeMakesClientsReconnectWithoutFailedCalls() throws Exception {
     ReceiverConfig cfg = OtlpGrpcReceiverTest.config();
-    cfg.grpc.maxConnectionAge = Duration.ofSeconds(1);
-    cfg.grpc.maxConnectionAgeGrace = Duration.ofSeconds(5);
+    cfg = TestConfig.with(cfg, "grpc.max_connection_age=1s", "grpc.max_connection_age_grace=5s");
     OtlpGrpcReceiver receiver = new OtlpGrpcReceiver(cfg, ingress, metrics, SdkFixtures.CLOCK);
     receiver.start();
     ManagedChannel ch = channel(receiver.port(), "127.0.0.1");

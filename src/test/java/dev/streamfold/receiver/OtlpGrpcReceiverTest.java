@@ -1,6 +1,8 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -67,11 +69,7 @@ class OtlpGrpcReceiverTest {
   private ManagedChannel channel;
 
   static ReceiverConfig config() {
-    ReceiverConfig c = new ReceiverConfig();
-    c.grpc.endpoint = "127.0.0.1:0";
-    c.grpc.maxRecvMsgSizeMib = 1;
-    c.grpc.threads = 2;
-    c.http.endpoint = "127.0.0.1:0";
+    ReceiverConfig c = TestConfig.receiver("grpc.endpoint=127.0.0.1:0", "grpc.max_recv_msg_size_mib=1", "grpc.threads=2", "http.endpoint=127.0.0.1:0");
     return c;
   }
 
@@ -369,8 +367,7 @@ class OtlpGrpcReceiverTest {
       }
     };
     ReceiverConfig cfg = config();
-    cfg.grpc.threads = 1;
-    cfg.grpc.maxQueuedRequests = 1;
+    cfg = TestConfig.with(cfg, "grpc.threads=1", "grpc.max_queued_requests=1");
     InMemoryMetrics m = new InMemoryMetrics();
     OtlpGrpcReceiver r = new OtlpGrpcReceiver(cfg, blocking, m, SdkFixtures.CLOCK);
     r.start();

@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,7 +28,7 @@ class OtlpHttpH2cTest {
   void h2cPriorKnowledgeAndHttp11ShareThePort() throws Exception {
     RecordingIngress ingress = new RecordingIngress();
     ReceiverConfig cfg = OtlpHttpReceiverTest.config();
-    cfg.http.h2c = true;
+    cfg = TestConfig.with(cfg, "http.h2c=true");
     OtlpHttpReceiver receiver = new OtlpHttpReceiver(cfg, ingress, new InMemoryMetrics(), SdkFixtures.CLOCK);
     receiver.start();
     OkHttpClient h2 = new OkHttpClient.Builder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build();

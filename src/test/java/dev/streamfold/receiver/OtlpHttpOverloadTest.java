@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -53,8 +54,7 @@ class OtlpHttpOverloadTest {
     };
     InMemoryMetrics metrics = new InMemoryMetrics();
     ReceiverConfig cfg = OtlpHttpReceiverTest.config();
-    cfg.http.threads = 1;
-    cfg.http.maxQueuedRequests = 1;
+    cfg = TestConfig.with(cfg, "http.threads=1", "http.max_queued_requests=1");
     OtlpHttpReceiver receiver = new OtlpHttpReceiver(cfg, ingress, metrics, SdkFixtures.CLOCK);
     receiver.start();
     try {
@@ -69,7 +69,8 @@ class OtlpHttpOverloadTest {
         rest.add(send(receiver, requests.get(i)));
       }
       // one of the six waits in the queue; the other five are answered at once
-      await().atMost(Duration.ofSeconds(20)).until(() -> metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE) == 5);
+      await().atMost(Duration.ofSeconds(20)).until(() -> metrics.refusedCount(Signal.TRACES, Reasons.BACKPRESSURE) == 5
+          && rest.stream().filter(CompletableFuture::isDone).count() == 5); // counted before the client has the answer
       List<ExportTraceServiceRequest> refused = new ArrayList<>();
       for (int i = 0; i < rest.size(); i++) {
         if (!rest.get(i).isDone()) {

@@ -1,5 +1,6 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,8 +54,7 @@ class OtlpHttpReceiverTest {
 
   static ReceiverConfig config() {
     ReceiverConfig c = OtlpGrpcReceiverTest.config();
-    c.http.maxRequestBodySizeMib = 1;
-    c.http.threads = 2;
+    c = TestConfig.with(c, "http.max_request_body_size_mib=1", "http.threads=2");
     return c;
   }
 

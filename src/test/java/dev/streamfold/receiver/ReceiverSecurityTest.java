@@ -1,6 +1,8 @@
 package dev.streamfold.receiver;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ReceiverConfig;
@@ -63,18 +65,14 @@ class ReceiverSecurityTest {
   }
 
   private static ReceiverConfig tlsConfig(boolean mtls, Path key) {
-    ReceiverConfig c = OtlpGrpcReceiverTest.config();
-    for (var tls : new dev.streamfold.config.TlsConfig[] {c.grpc.tls, c.http.tls}) {
-      tls.certFile = certs.serverCert.toString();
-      tls.keyFile = key.toString();
-      tls.clientCaFile = mtls ? certs.caCert.toString() : "";
-    }
-    return c;
+    String[] tls = {set("cert_file", certs.serverCert.toString()), set("key_file", key.toString()),
+        set("client_ca_file", mtls ? certs.caCert.toString() : "")};
+    return TestConfig.with(OtlpGrpcReceiverTest.config(), TestConfig.concat(TestConfig.under("grpc.tls", tls), TestConfig.under("http.tls", tls)));
   }
 
   private static ReceiverConfig tokenConfig() {
     ReceiverConfig c = OtlpGrpcReceiverTest.config();
-    c.auth.bearerTokenFile = tokenFile.toString();
+    c = TestConfig.with(c, set("auth.bearer_token_file", tokenFile.toString()));
     return c;
   }
 
@@ -255,7 +253,7 @@ class ReceiverSecurityTest {
   @Test
   void missingTokenFileFailsStart() {
     ReceiverConfig c = OtlpGrpcReceiverTest.config();
-    c.auth.bearerTokenFile = dir.resolve("absent").toString();
+    c = TestConfig.uncheckedWith(c, set("auth.bearer_token_file", dir.resolve("absent").toString()));
     OtlpHttpReceiver r = new OtlpHttpReceiver(c, ingress, metrics, SdkFixtures.CLOCK);
     org.assertj.core.api.Assertions.assertThatThrownBy(r::start).isInstanceOf(java.io.IOException.class);
     r.shutdown(Duration.ZERO);

@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,10 +34,10 @@ class AttackTest {
   FakeCollector downstream;
   Service service;
 
-  void start(Consumer<StreamfoldConfig> tweak) throws Exception {
+  /** @param sets {@code --set} overrides of the service test config */
+  void start(String... sets) throws Exception {
     downstream = new FakeCollector();
-    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    tweak.accept(cfg);
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint(), sets);
     service = new Service(cfg, new ManualClock());
     service.start();
     // one round before any attack: a cold JVM on a loaded machine is slow to answer the first time
@@ -114,7 +113,7 @@ class AttackTest {
 
   @Test
   void slowHeadersOnEveryHttpPortAreCutOffWhileProbesKeepSucceeding() throws Exception {
-    start(c -> c.receivers.otlp.http.readHeaderTimeout = Duration.ofSeconds(1));
+    start("receivers.otlp.http.read_header_timeout=1s");
     byte[] drip = Attacker.ascii(SLOW_DRIP);
     try (Attacker http = new Attacker(service.httpPort(), 100, i -> Attacker.ascii("POST /v1/traces HTTP/1.1\r\nHost: x\r\n"), drip, true);
         Attacker health = new Attacker(service.healthPort(), 20, i -> Attacker.ascii("GET /health/live HTTP/1.1\r\n"), drip, true);
@@ -135,7 +134,7 @@ class AttackTest {
 
   @Test
   void slowBodiesGet408AndAreCountedWhileProbesKeepSucceeding() throws Exception {
-    start(c -> c.receivers.otlp.http.requestTimeout = Duration.ofSeconds(2));
+    start("receivers.otlp.http.request_timeout=2s");
     String head = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100000\r\n\r\n";
     try (Attacker http = new Attacker(service.httpPort(), 60, i -> Attacker.ascii(head), new byte[] {0x0a}, false)) {
       Probes probes = underAttack(2, 20, http);
@@ -160,11 +159,8 @@ class AttackTest {
 
   @Test
   void aConnectionFloodFromOneClientIsRefusedAndCountedWhileOtherClientsAreServed() throws Exception {
-    start(c -> {
-      c.receivers.otlp.http.readHeaderTimeout = Duration.ofSeconds(60);
-      c.receivers.otlp.http.maxConnectionsPerClient = 32;
-      c.receivers.otlp.grpc.maxConnectionsPerClient = 16;
-    });
+    start("receivers.otlp.http.read_header_timeout=60s", "receivers.otlp.http.max_connections_per_client=32",
+        "receivers.otlp.grpc.max_connections_per_client=16");
     try (Attacker http = new Attacker(service.httpPort(), 120, i -> new byte[0], new byte[0], false);
         Attacker health = new Attacker(service.healthPort(), 120, i -> new byte[0], new byte[0], false);
         Attacker grpc = new Attacker(service.grpcPort(), 60, i -> new byte[0], new byte[0], false)) {
@@ -216,7 +212,7 @@ class AttackTest {
 
   @Test
   void invalidUtf8InAProtobufStringCostsOnlyTheBadCharacters() throws Exception {
-    start(c -> { });
+    start();
     String marker = "XXBADXX";
     byte[] bad = {'X', (byte) 0xff, 'B', 'A', 'D', (byte) 0xfe, 'X'};
     List<Span> viaHttp = new java.util.ArrayList<>(Probes.spans(5, 0));
@@ -282,7 +278,7 @@ class AttackTest {
   @Test
   void http2RapidResetConnectionsAreClosedWhileProbesKeepSucceeding() throws Exception {
     int limit = 100;
-    start(c -> c.receivers.otlp.grpc.maxRstFramesPerWindow = limit);
+    start("receivers.otlp.grpc.max_rst_frames_per_window=" + limit);
     List<RapidReset> attackers = new java.util.ArrayList<>();
     Probes probes;
     try {

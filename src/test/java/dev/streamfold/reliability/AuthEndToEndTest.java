@@ -1,6 +1,8 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.TestServices;
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,7 +49,7 @@ class AuthEndToEndTest {
     Path tokenFile = dir.resolve("token");
     Files.writeString(tokenFile, TOKEN + "\n");
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.receivers.otlp.auth.bearerTokenFile = tokenFile.toString();
+    cfg = TestConfig.with(cfg, set("receivers.otlp.auth.bearer_token_file", tokenFile.toString()));
     service = new Service(cfg, new ManualClock());
     service.start();
   }

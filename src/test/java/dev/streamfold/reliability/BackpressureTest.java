@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -45,10 +46,7 @@ class BackpressureTest {
     downstream = new FakeCollector();
     clock = new ManualClock();
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.exporter.queue.capacityItems = 200; // admission stops at 180 (admission_reserve 0.1)
-    cfg.exporter.batch.maxSize = 20;
-    cfg.exporter.queue.consumers = 2;
-    cfg.exporter.otlp.timeout = Duration.ofSeconds(60); // held exports must not time out
+    cfg = TestConfig.with(cfg, "exporter.queue.capacity_items=200", "exporter.batch.max_size=20", "exporter.queue.consumers=2", "exporter.otlp.timeout=60s");
     service = new Service(cfg, clock);
     service.start();
     client = new Harness.GrpcClient(service.grpcPort());

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -31,7 +32,7 @@ class DownstreamOutageTest {
     downstream = new FakeCollector();
     clock = new ManualClock();
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.exporter.retry.maxElapsedTime = Duration.ofMinutes(5);
+    cfg = TestConfig.with(cfg, "exporter.retry.max_elapsed_time=5m");
     service = new Service(cfg, clock);
     service.start();
     client = new Harness.GrpcClient(service.grpcPort());
@@ -88,7 +89,7 @@ class DownstreamOutageTest {
     client.close();
     service.stop();
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.exporter.retry.maxElapsedTime = Duration.ofMillis(300);
+    cfg = TestConfig.with(cfg, "exporter.retry.max_elapsed_time=300ms");
     service = new Service(cfg, clock);
     service.start();
     client = new Harness.GrpcClient(service.grpcPort());

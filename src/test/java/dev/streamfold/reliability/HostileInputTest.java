@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,11 +43,11 @@ class HostileInputTest {
   Service service;
   Harness.GrpcClient client;
 
-  void start(Consumer<StreamfoldConfig> tweak) throws Exception {
+  /** @param sets {@code --set} overrides of the service test config */
+  void start(String... sets) throws Exception {
     downstream = new FakeCollector();
     clock = new ManualClock();
-    StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    tweak.accept(cfg);
+    StreamfoldConfig cfg = TestServices.config(downstream.endpoint(), sets);
     service = new Service(cfg, clock);
     service.start();
     client = new Harness.GrpcClient(service.grpcPort());
@@ -114,7 +113,7 @@ class HostileInputTest {
 
   @Test
   void theGoodSpansOfAHostileBatchArriveAndTheBadOnesAreRejectedAndCounted() throws Exception {
-    start(cfg -> {});
+    start();
     // gRPC, protobuf
     List<Span> viaGrpc = hostileBatch(301);
     ExportTraceServiceResponse grpcResp = client.traces(Otlp.traces(viaGrpc.toArray(Span[]::new)));
@@ -157,7 +156,7 @@ class HostileInputTest {
 
   @Test
   void nonFiniteTokenCountsInAStreamNeverReachTheDerivedAttributes() throws Exception {
-    start(cfg -> {});
+    start();
     ByteString trace = Otlp.trace(303);
     ByteString streamId = Otlp.id(30_301);
     List<Span> spans = new ArrayList<>();
@@ -174,7 +173,7 @@ class HostileInputTest {
 
   @Test
   void nonFiniteProducerSummaryValuesNeverReachTheDerivedAttributes() throws Exception {
-    start(cfg -> {});
+    start();
     ByteString trace = Otlp.trace(307);
     List<Span> spans = List.of(
         Otlp.span(trace, Otlp.id(30_701), null, "qwen-code.llm_request", 0, 900)
@@ -189,7 +188,7 @@ class HostileInputTest {
 
   @Test
   void aMillionChunksForOneStreamAreTruncatedWithBoundedMemory() throws Exception {
-    start(cfg -> cfg.window.maxChunksPerStream = 1000);
+    start("window.max_chunks_per_stream=1000");
     ByteString trace = Otlp.trace(304);
     ByteString streamId = Otlp.id(40_000_000L);
     int total = 1_000_000;
@@ -240,7 +239,7 @@ class HostileInputTest {
   }
 
   void flood(long maxOpen) throws Exception {
-    start(cfg -> cfg.window.maxOpenStreams = maxOpen);
+    start("window.max_open_streams=" + maxOpen);
     int streams = 5_000;
     int perRequest = 50;
     int maxSeen = 0;
@@ -287,7 +286,7 @@ class HostileInputTest {
 
   @Test
   void theSameStreamIdInTwoTracesIsTwoStreams() throws Exception {
-    start(cfg -> {});
+    start();
     ByteString streamId = Otlp.id(70_000_000L);
     ByteString t1 = Otlp.trace(305);
     ByteString t2 = Otlp.trace(306);

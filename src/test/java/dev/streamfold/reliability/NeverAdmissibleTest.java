@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.streamfold.app.Service;
 import dev.streamfold.config.StreamfoldConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.FakeCollector;
 import dev.streamfold.testing.Otlp;
 import dev.streamfold.testing.TestServices;
@@ -47,7 +48,7 @@ class NeverAdmissibleTest {
   void start() throws Exception {
     downstream = new FakeCollector();
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.exporter.queue.capacityItems = 100;
+    cfg = TestConfig.with(cfg, "exporter.queue.capacity_items=100");
     service = new Service(cfg, new ManualClock());
     service.start();
   }

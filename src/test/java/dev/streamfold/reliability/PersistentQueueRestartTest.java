@@ -1,6 +1,8 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.TestServices;
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,9 +49,7 @@ class PersistentQueueRestartTest {
 
   StreamfoldConfig config() {
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.exporter.queue.persistent.enabled = true;
-    cfg.exporter.queue.persistent.directory = dir.toString();
-    cfg.service.shutdown.timeout = Duration.ofSeconds(1);
+    cfg = TestConfig.with(cfg, "exporter.queue.persistent.enabled=true", set("exporter.queue.persistent.directory", dir.toString()), "service.shutdown.timeout=1s");
     return cfg;
   }
 
@@ -150,7 +150,7 @@ class PersistentQueueRestartTest {
     downstream = new FakeCollector();
     downstream.stop();
     StreamfoldConfig cfg = config();
-    cfg.exporter.batch.maxSize = 10; // several records on disk
+    cfg = TestConfig.with(cfg, "exporter.batch.max_size=10");
     ManualClock clock1 = new ManualClock();
     first = new Service(cfg, clock1);
     first.start();

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -99,8 +100,7 @@ class ReceiverFuzzTest {
     downstream = new FakeCollector();
     clock = new ManualClock();
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.receivers.otlp.grpc.threads = 2;
-    cfg.receivers.otlp.http.threads = 4;
+    cfg = TestConfig.with(cfg, "receivers.otlp.grpc.threads=2", "receivers.otlp.http.threads=4");
     service = new Service(cfg, clock);
     service.start();
   }

@@ -1,5 +1,6 @@
 package dev.streamfold.reliability;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.testing.TestServices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,8 +48,7 @@ class ShutdownTest {
     downstream = new FakeCollector();
     ManualClock clock = new ManualClock(); // never advanced: no stream closes on its own
     StreamfoldConfig cfg = TestServices.config(downstream.endpoint());
-    cfg.service.shutdown.acceptGrace = Duration.ofMillis(500);
-    cfg.service.shutdown.timeout = Duration.ofSeconds(5);
+    cfg = TestConfig.with(cfg, "service.shutdown.accept_grace=500ms", "service.shutdown.timeout=5s");
     service = new Service(cfg, clock);
     service.start();
     int withSpan = 5;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.derive.TokenSource;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
@@ -37,8 +38,7 @@ class MetricsServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    TelemetryConfig c = new TelemetryConfig();
-    c.prometheus.endpoint = "127.0.0.1:0";
+    TelemetryConfig c = TestConfig.telemetry("prometheus.endpoint=127.0.0.1:0");
     telemetry = Telemetry.builder(c).build();
     telemetry.start();
     port = telemetry.metricsServer().orElseThrow().port();

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.derive.TokenSource;
 import dev.streamfold.pipeline.Downstream;
 import dev.streamfold.pipeline.Signal;
@@ -53,12 +54,8 @@ class OtlpPushTest {
   }
 
   private static TelemetryConfig config() {
-    TelemetryConfig c = new TelemetryConfig();
-    c.prometheus.enabled = false;
-    c.jvmMetrics = false;
-    c.otlp.enabled = true;
-    c.otlp.interval = Duration.ofHours(1); // only the final push on shutdown
-    c.otlp.resourceAttributes.put("deployment.environment", "test");
+    TelemetryConfig c = TestConfig.telemetry("prometheus.enabled=false", "jvm_metrics=false", "otlp.enabled=true", "otlp.interval=1h",
+        "otlp.resource_attributes={deployment.environment: test}");
     return c;
   }
 
@@ -178,7 +175,7 @@ class OtlpPushTest {
     HttpClient client = HttpClient.newHttpClient();
     URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/metrics");
     TelemetryConfig c = config();
-    c.otlp.interval = Duration.ofMillis(200);
+    c = TestConfig.with(c, "otlp.interval=200ms");
     Telemetry t = Telemetry.builder(c)
         .metricsPush(bytes -> {
           HttpResponse<Void> resp = client.send(
@@ -208,7 +205,7 @@ class OtlpPushTest {
   void overflowSeriesCarriesTheOverflowAttributeInOtlp() throws Exception {
     List<ExportMetricsServiceRequest> got = new CopyOnWriteArrayList<>();
     TelemetryConfig c = config();
-    c.maxSeriesPerMetric = 1;
+    c = TestConfig.with(c, "max_series_per_metric=1");
     Telemetry t = Telemetry.builder(c).metricsPush(b -> got.add(ExportMetricsServiceRequest.parseFrom(b))).build();
     t.start();
     t.streamListener().onStreamClosed(stream().model("a").ttft(5.0).build());

@@ -3,6 +3,7 @@ package dev.streamfold.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.pipeline.Signal;
 import dev.streamfold.pipeline.Unit;
 import java.time.Duration;
@@ -17,9 +18,7 @@ class PipelineMetricsTest {
 
   @BeforeEach
   void start() throws Exception {
-    TelemetryConfig c = new TelemetryConfig();
-    c.prometheus.endpoint = "127.0.0.1:0";
-    c.jvmMetrics = false;
+    TelemetryConfig c = TestConfig.telemetry("prometheus.endpoint=127.0.0.1:0", "jvm_metrics=false");
     telemetry = Telemetry.builder(c).build();
     telemetry.start();
     m = telemetry.pipelineMetrics();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.streamfold.config.TelemetryConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.derive.EndReason;
 import dev.streamfold.derive.InputShape;
 import dev.streamfold.derive.StreamLabels;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,11 +39,9 @@ class StreamMetricsTest {
     started.forEach(t -> t.shutdown(Duration.ofSeconds(1)));
   }
 
-  private Telemetry start(Consumer<TelemetryConfig> tweak) throws Exception {
-    TelemetryConfig c = new TelemetryConfig();
-    c.prometheus.endpoint = "127.0.0.1:0";
-    c.jvmMetrics = false;
-    tweak.accept(c);
+  /** @param sets {@code --set} overrides relative to {@code telemetry} */
+  private Telemetry start(String... sets) throws Exception {
+    TelemetryConfig c = TestConfig.telemetry(TestConfig.concat(new String[] {"prometheus.endpoint=127.0.0.1:0", "jvm_metrics=false"}, sets));
     Telemetry t = Telemetry.builder(c).build();
     t.start();
     started.add(t);
@@ -78,7 +76,7 @@ class StreamMetricsTest {
 
   @Test
   void servesExactlyThePinnedNamesAndTypes() throws Exception {
-    Telemetry t = start(c -> {});
+    Telemetry t = start();
     t.registerActiveStreams(() -> 7);
     t.streamListener().onStreamClosed(stream().ttft(120.0).duration(900.0).intervals(5, 6)
         .tokens(TokenSource.USAGE, 12L, 40L).tokensPerSecond(44.4).build());
@@ -101,7 +99,7 @@ class StreamMetricsTest {
 
   @Test
   void ttftObservationsLandInTheirBuckets() throws Exception {
-    Telemetry t = start(c -> {});
+    Telemetry t = start();
     StreamListener l = t.streamListener();
     for (double ms : new double[] {5, 10, 15, 100, 100_000}) {
       l.onStreamClosed(stream().ttft(ms).build());
@@ -124,7 +122,7 @@ class StreamMetricsTest {
 
   @Test
   void noTtftOrDurationObservationWhenAbsent() throws Exception {
-    Telemetry t = start(c -> {});
+    Telemetry t = start();
     t.streamListener().onStreamClosed(stream().ttft(null).duration(null).intervals(4, 4).build());
 
     Exposition e = Streams.scrapeParsed(port(t), null);
@@ -136,7 +134,7 @@ class StreamMetricsTest {
 
   @Test
   void everyChunkIntervalIsOneObservation() throws Exception {
-    Telemetry t = start(c -> {});
+    Telemetry t = start();
     t.streamListener().onStreamClosed(stream().ttft(50.0).intervals(3, 7, 25).build());
     t.streamListener().onStreamClosed(stream().ttft(50.0).intervals().build());
 
@@ -152,7 +150,7 @@ class StreamMetricsTest {
 
   @Test
   void tokenUsageByTypeAndNoneWithoutATokenSource() throws Exception {
-    Telemetry t = start(c -> {});
+    Telemetry t = start();
     t.streamListener().onStreamClosed(stream().model("none-model").tokens(TokenSource.NONE, 10L, 99L).build());
     t.streamListener().onStreamClosed(stream().model("usage-model").tokens(TokenSource.USAGE, 3L, 100L).build());
     t.streamListener().onStreamClosed(stream().model("chunk-model").tokens(TokenSource.CHUNK_ATTRIBUTES, null, 5L).build());
@@ -177,7 +175,7 @@ class StreamMetricsTest {
 
   @Test
   void tokensPerSecondBuckets() throws Exception {
-    Telemetry t = start(c -> {});
+    Telemetry t = start();
     for (double tps : new double[] {0.5, 1.0, 1.5, 47.25, 9000}) {
       t.streamListener().onStreamClosed(stream().tokensPerSecond(tps).build());
     }
@@ -197,7 +195,7 @@ class StreamMetricsTest {
 
   @Test
   void everySeriesOfAMetricCarriesTheSameLabelKeys() throws Exception {
-    Telemetry t = start(c -> c.maxSeriesPerMetric = 3);
+    Telemetry t = start("max_series_per_metric=3");
     StreamListener l = t.streamListener();
     l.onStreamClosed(stream().ttft(10.0).duration(20.0).intervals(1, 2).tokens(TokenSource.USAGE, 1L, 2L)
         .tokensPerSecond(3.0).build());
@@ -229,7 +227,7 @@ class StreamMetricsTest {
 
   @Test
   void labelsCarryTheStreamValues() throws Exception {
-    Telemetry t = start(c -> {});
+    Telemetry t = start();
     t.streamListener().onStreamClosed(stream()
         .labels(new StreamLabels("svc-a", "chat", "openai", "gpt-4o", "gpt-4o-mini", "timeout"))
         .ttft(10.0).incomplete(EndReason.MAX_AGE).build());
@@ -251,7 +249,7 @@ class StreamMetricsTest {
 
   @Test
   void cardinalityCapSendsNewLabelSetsToTheOverflowSeries() throws Exception {
-    Telemetry t = start(c -> c.maxSeriesPerMetric = 2);
+    Telemetry t = start("max_series_per_metric=2");
     for (int i = 0; i < 5; i++) {
       t.streamListener().onStreamClosed(stream().model("model-" + i).ttft(10.0).intervals(1, 2).build());
     }
@@ -279,13 +277,8 @@ class StreamMetricsTest {
 
   @Test
   void switchedOffInstrumentsAreAbsent() throws Exception {
-    Telemetry t = start(c -> {
-      for (String name : List.of("gen_ai.client.operation.time_to_first_chunk", "llm_stream.active", "llm_stream.closed")) {
-        TelemetryConfig.Instrument off = new TelemetryConfig.Instrument();
-        off.enabled = false;
-        c.instruments.put(name, off);
-      }
-    });
+    Telemetry t = start("instruments={gen_ai.client.operation.time_to_first_chunk: {enabled: false}, "
+        + "llm_stream.active: {enabled: false}, llm_stream.closed: {enabled: false}}");
     t.registerActiveStreams(() -> 3);
     t.streamListener().onStreamClosed(stream().ttft(10.0).duration(30.0).build());
 
@@ -297,14 +290,8 @@ class StreamMetricsTest {
 
   @Test
   void customBucketsReplaceTheDefaults() throws Exception {
-    Telemetry t = start(c -> {
-      TelemetryConfig.Instrument d = new TelemetryConfig.Instrument();
-      d.buckets = List.of(0.5, 1.0, 2.0);
-      c.instruments.put("gen_ai.client.operation.duration", d);
-      TelemetryConfig.Instrument tps = new TelemetryConfig.Instrument();
-      tps.buckets = List.of(10.0, 1000.0);
-      c.instruments.put("llm_stream.output_tokens_per_second", tps);
-    });
+    Telemetry t = start("instruments={gen_ai.client.operation.duration: {buckets: [0.5, 1.0, 2.0]}, "
+        + "llm_stream.output_tokens_per_second: {buckets: [10.0, 1000.0]}}");
     t.streamListener().onStreamClosed(stream().duration(700.0).tokensPerSecond(12.5).build());
 
     Exposition e = Streams.scrapeParsed(port(t), null);
@@ -317,7 +304,7 @@ class StreamMetricsTest {
 
   @Test
   void invalidValuesAreSkippedAndCounted() throws Exception {
-    Telemetry t = start(c -> {});
+    Telemetry t = start();
     t.streamListener().onStreamClosed(stream().ttft(-3.0).duration(Double.NaN).intervals(-1, 2)
         .tokensPerSecond(Double.POSITIVE_INFINITY).build());
 
@@ -335,7 +322,7 @@ class StreamMetricsTest {
 
   @Test
   void concurrentRecordingCountsEveryStream() throws Exception {
-    Telemetry t = start(c -> c.maxSeriesPerMetric = 5);
+    Telemetry t = start("max_series_per_metric=5");
     int threads = 4;
     int perThread = 500;
     List<Thread> workers = new ArrayList<>();

@@ -1,9 +1,11 @@
 package dev.streamfold.tls;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streamfold.config.ConfigException;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.TlsConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,18 +46,17 @@ class PemTest {
         Files.readString(dir.resolve("leaf.pem")) + Files.readString(dir.resolve("intermediate.pem")));
   }
 
-  private static TlsConfig cfg(String cert, String key) {
-    TlsConfig c = new TlsConfig();
-    c.certFile = dir.resolve(cert).toString();
-    c.keyFile = dir.resolve(key).toString();
-    return c;
+  /** A TLS block with this certificate and key (files in {@code dir}) and {@code more} overrides. */
+  private static TlsConfig cfg(String cert, String key, String... more) {
+    return TestConfig.with(TestConfig.receiver().grpc().tls(), TestConfig.concat(
+        new String[] {set("cert_file", dir.resolve(cert).toString()), set("key_file", dir.resolve(key).toString())}, more));
   }
 
   private static void assertServes(TlsConfig cfg, Path trusted) throws Exception {
     ReloadingKeyManager km = TlsFiles.keyManager(cfg, Map.of("KEY_PW", "s3cret")::get);
     try (Handshakes h = new Handshakes(km)) {
       X509Certificate seen = h.connect(TlsFiles.trustManager(trusted.toString())).peer();
-      assertThat(seen).isEqualTo(Pem.certificates(Path.of(cfg.certFile)).get(0));
+      assertThat(seen).isEqualTo(Pem.certificates(Path.of(cfg.certFile())).get(0));
     }
   }
 
@@ -72,12 +73,10 @@ class PemTest {
   @Test
   void encryptedKeysWithThePasswordFromAFileOrTheEnvironment() throws Exception {
     Path cert = ssl.selfSigned("ec-sec1.key", "encrypted");
-    TlsConfig fromFile = cfg(cert.getFileName().toString(), "ec-enc.key");
-    fromFile.keyPasswordFile = dir.resolve("password.txt").toString();
+    TlsConfig fromFile = cfg(cert.getFileName().toString(), "ec-enc.key", set("key_password_file", dir.resolve("password.txt").toString()));
     assertServes(fromFile, cert);
 
-    TlsConfig fromEnv = cfg(cert.getFileName().toString(), "ec-legacy-enc.key");
-    fromEnv.keyPasswordEnv = "KEY_PW";
+    TlsConfig fromEnv = cfg(cert.getFileName().toString(), "ec-legacy-enc.key", "key_password_env=KEY_PW");
     assertServes(fromEnv, cert);
     assertThat(Files.readString(dir.resolve("ec-enc.key"))).contains("BEGIN ENCRYPTED PRIVATE KEY");
   }
@@ -90,8 +89,7 @@ class PemTest {
         .isInstanceOf(GeneralSecurityException.class)
         .hasMessageContaining("encrypted; set key_password_env or key_password_file");
 
-    TlsConfig wrong = cfg(cert.getFileName().toString(), "ec-enc.key");
-    wrong.keyPasswordFile = dir.resolve("wrong.txt").toString();
+    TlsConfig wrong = cfg(cert.getFileName().toString(), "ec-enc.key", set("key_password_file", dir.resolve("wrong.txt").toString()));
     assertThatThrownBy(() -> TlsFiles.check(wrong, "receivers.otlp.grpc.tls"))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("receivers.otlp.grpc.tls.key_file: ")
@@ -114,15 +112,9 @@ class PemTest {
 
   @Test
   void validateChecksTheTlsFilesOfEveryNamedExporter() throws Exception {
-    dev.streamfold.config.StreamfoldConfig all = new dev.streamfold.config.StreamfoldConfig();
-    all.receivers.otlp.grpc.enabled = false;
-    all.receivers.otlp.http.enabled = false;
-    dev.streamfold.config.ExporterConfig file = new dev.streamfold.config.ExporterConfig();
-    dev.streamfold.config.ExporterConfig tempo = new dev.streamfold.config.ExporterConfig();
-    tempo.otlp.endpoint = "127.0.0.1:4317";
-    tempo.otlp.tls.caFile = dir.resolve("ec-sec1.key").toString(); // a key where a CA should be
-    all.exporters.put("file", file);
-    all.exporters.put("otlp/tempo", tempo);
+    dev.streamfold.config.StreamfoldConfig all = TestConfig.of("receivers.otlp.grpc.enabled=false", "receivers.otlp.http.enabled=false",
+        "exporters.file={}", "exporters.otlp/tempo.otlp.endpoint=127.0.0.1:4317",
+        set("exporters.otlp/tempo.otlp.tls.ca_file", dir.resolve("ec-sec1.key").toString()));
     assertThatThrownBy(() -> TlsFiles.checkAll(all))
         .hasMessageStartingWith("exporters.otlp/tempo.otlp.tls.ca_file: ")
         .hasMessageContaining("no PEM certificate");
@@ -139,8 +131,7 @@ class PemTest {
     assertThatThrownBy(() -> TlsFiles.check(cfg("garbage.pem", "ec-sec1.key"), "receivers.otlp.http.tls"))
         .hasMessageStartingWith("receivers.otlp.http.tls.cert_file: ");
 
-    TlsConfig ca = new TlsConfig();
-    ca.caFile = dir.resolve("ec-sec1.key").toString();
+    TlsConfig ca = TestConfig.with(TestConfig.receiver().grpc().tls(), set("ca_file", dir.resolve("ec-sec1.key").toString()));
     assertThatThrownBy(() -> TlsFiles.check(ca, "exporter.otlp.tls"))
         .hasMessageStartingWith("exporter.otlp.tls.ca_file: ")
         .hasMessageContaining("no PEM certificate");

@@ -1,7 +1,9 @@
 package dev.streamfold.tls;
 
+import static dev.streamfold.config.TestConfig.set;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.TlsConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +29,8 @@ class ReloadTest {
   }
 
   private TlsConfig servedFromTlsCrt() {
-    TlsConfig cfg = new TlsConfig();
-    cfg.certFile = dir.resolve("tls.crt").toString();
-    cfg.keyFile = dir.resolve("tls.key").toString();
+    TlsConfig cfg = TestConfig.receiver().grpc().tls();
+    cfg = TestConfig.with(cfg, set("cert_file", dir.resolve("tls.crt").toString()), set("key_file", dir.resolve("tls.key").toString()));
     return cfg;
   }
 
@@ -77,9 +78,8 @@ class ReloadTest {
     ssl.leaf("server", "new");
     ssl.replace("old.pem", "ca.pem");
     ReloadingTrustManager trust = TlsFiles.trustManager(dir.resolve("ca.pem").toString());
-    TlsConfig cfg = new TlsConfig();
-    cfg.certFile = dir.resolve("server.pem").toString();
-    cfg.keyFile = dir.resolve("server.key").toString();
+    TlsConfig cfg = TestConfig.receiver().grpc().tls();
+    cfg = TestConfig.with(cfg, set("cert_file", dir.resolve("server.pem").toString()), set("key_file", dir.resolve("server.key").toString()));
 
     try (Handshakes server = new Handshakes(TlsFiles.keyManager(cfg))) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> server.connect(trust))

@@ -4,6 +4,7 @@ import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamfold.config.ExporterConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.export.ExportPipeline;
@@ -48,15 +49,10 @@ class AdmissionRefusalTest {
   };
 
   StreamWindow window(long maxPending) throws Exception {
-    ExporterConfig e = new ExporterConfig();
-    e.type = "file";
-    e.file.path = dir.resolve("out.jsonl").toString();
-    e.queue.capacityItems = 100;
-    e.queue.admissionReserve = 0.25; // admission limit 75
+    ExporterConfig e = TestConfig.exporter("type=file", TestConfig.set("file.path", dir.resolve("out.jsonl").toString()),
+        "queue.capacity_items=100", "queue.admission_reserve=0.25"); // admission limit 75
     export = ExportPipeline.create(e, metrics);
-    WindowConfig cfg = new WindowConfig();
-    cfg.shards = 1;
-    cfg.maxPendingItems = maxPending;
+    WindowConfig cfg = TestConfig.window("shards=1", "max_pending_items=" + maxPending);
     window = new StreamWindow(cfg, export, export, metrics, StreamListener.NOOP, new ManualClock(), stall);
     window.start();
     return window;

@@ -2,6 +2,7 @@ package dev.streamfold.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.telemetry.InMemoryMetrics;
@@ -33,12 +34,12 @@ final class FixtureReplay {
   }
 
   FixtureReplay() {
-    this(new WindowConfig());
+    this(TestConfig.window());
   }
 
   /** Replays the whole fixture; returns every span that came out. */
   List<Span> run(ProducerFixture f) {
-    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), out, metrics, closed::add, clock);
     long previous = -1;
     for (ProducerFixture.Request r : f.requests) {
       if (previous >= 0 && r.arrivedUnixMs() > previous) {
@@ -52,10 +53,10 @@ final class FixtureReplay {
         shard.onLogs(l);
       }
     }
-    clock.advance(cfg.finalizeGrace);
+    clock.advance(cfg.finalizeGrace());
     shard.tick();
     // and past the idle timeout, so a stream that never found its stream span shows as incomplete
-    clock.advance(cfg.idleTimeout);
+    clock.advance(cfg.idleTimeout());
     shard.tick();
     assertThat(shard.openStreams()).as("nothing left open after grace and idle timeout").isZero();
     return out.allSpans();

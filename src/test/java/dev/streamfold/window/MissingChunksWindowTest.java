@@ -4,7 +4,7 @@ import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.streamfold.config.RuleConfig;
+import dev.streamfold.config.TestConfig;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
 import java.util.List;
@@ -122,7 +122,7 @@ class MissingChunksWindowTest {
 
   @Test
   void aRuleWithoutAnIndexBehavesAsBefore() {
-    w.cfg.rules.chunkSpans = List.of(RuleConfig.regex("^.+::chunk_[0-9]+$"));
+    w.cfg = TestConfig.window("rules.chunk_spans=[{name_regex: '^.+::chunk_[0-9]+$'}]");
     shard().onTraces(traces(chunk(T, STREAM, 14, 3, 300, 400), chunk(T, STREAM, 16, 5, 400, 500)));
     Span s = closeWithStreamSpan(streamSpan());
     assertThat(attr(s, "llm_stream.chunk.missing")).isNull();
@@ -133,10 +133,7 @@ class MissingChunksWindowTest {
 
   @Test
   void aLogRuleIndexAttributeWithItsBase() {
-    RuleConfig seq = RuleConfig.named("gen_ai.content.completion.chunk");
-    seq.indexAttribute = "chunk.seq";
-    seq.indexBase = 1;
-    w.cfg.rules.chunkLogs = List.of(seq);
+    w.cfg = TestConfig.window("rules.chunk_logs=[{event_name: gen_ai.content.completion.chunk, index_attribute: chunk.seq, index_base: 1}]");
     shard().onLogs(logs(chunkLog(T, STREAM, 100, kv("chunk.seq", 1L)), chunkLog(T, STREAM, 300, kv("chunk.seq", 3L))));
     Span s = closeWithStreamSpan(streamSpan());
     assertThat(lng(s, "llm_stream.chunk.missing")).as("seq 2").isEqualTo(1);
@@ -160,11 +157,39 @@ class MissingChunksWindowTest {
   }
 
   @Test
+  void aStreamSpanWhoseChunksAllWentElsewhereSaysSoInsteadOfPassingUnchanged() {
+    Span s = closeWithStreamSpan(streamSpan().addAttributes(kv("gen_ai.request.stream", true))
+        .addAttributes(kv("llm_stream.chunk.total", 3L)));
+    assertThat(str(s, "llm_stream.end_reason")).isEqualTo("stream_end");
+    assertThat(attr(s, "llm_stream.complete").getBoolValue()).isFalse();
+    assertThat(lng(s, "llm_stream.chunk.missing")).isEqualTo(3);
+    assertThat(attr(s, "llm_stream.ttft_ms")).isNull();
+    assertThat(w.metrics.get("missing")).isEqualTo(3);
+    assertThat(w.metrics.get("condensed.span")).isEqualTo(1);
+  }
+
+  @Test
+  void anAnnouncedStreamSpanWithoutChunksOrCountStillPassesUnchanged() {
+    Span.Builder b = streamSpan().addAttributes(kv("gen_ai.request.stream", true));
+    assertThat(closeWithStreamSpan(b)).isEqualTo(b.build());
+  }
+
+  @Test
   void aSummaryWithoutChunksIsNotMissingAnything() {
     // Burr SINGLE_SPAN: iteration_count with no chunk spans at all
     Span s = closeWithStreamSpan(streamSpan().addAttributes(kv("stream.iteration_count", 5L))
         .addAttributes(kv("stream.first_item_time_ms", 120.0)));
     assertThat(attr(s, "llm_stream.chunk.missing")).isNull();
     assertThat(attr(s, "llm_stream.complete").getBoolValue()).isTrue();
+  }
+
+  @Test
+  void chunksOverTheCapAreTruncationNotMissing() {
+    w.cfg = TestConfig.window("max_chunks_per_stream=2");
+    shard().onTraces(traces(chunk(T, STREAM, 11, 0, 0, 100), chunk(T, STREAM, 12, 1, 100, 200), chunk(T, STREAM, 13, 2, 200, 300)));
+    Span s = closeWithStreamSpan(streamSpan().addAttributes(kv("llm_stream.chunk.total", 3L)));
+    assertThat(attr(s, "llm_stream.chunks_truncated").getBoolValue()).isTrue();
+    assertThat(attr(s, "llm_stream.chunk.missing")).isNull();
+    assertThat(lng(s, "llm_stream.chunk.count")).isEqualTo(3);
   }
 }

@@ -1,5 +1,6 @@
 package dev.streamfold.window;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.telemetry.InMemoryMetrics;
@@ -18,12 +19,12 @@ final class OneShard {
   final RecordingDownstream out = new RecordingDownstream();
   final InMemoryMetrics metrics = new InMemoryMetrics();
   final List<ClosedStream> closed = new CopyOnWriteArrayList<>();
-  final WindowConfig cfg = new WindowConfig();
+  WindowConfig cfg = TestConfig.window();
   private WindowShard shard;
 
   WindowShard shard() {
     if (shard == null) {
-      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), out, metrics, closed::add, clock);
     }
     return shard;
   }

@@ -9,7 +9,7 @@ import static dev.streamfold.window.ProducerFixture.ms;
 import static dev.streamfold.window.ProducerFixturesTest.named;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streamfold.config.RuleConfig;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -45,7 +45,7 @@ class OtelInstrumentationOpenAiRecordingTest {
     ProducerFixture f = ProducerFixture.load(file);
     assertThat(f.requests).extracting(ProducerFixture.Request::signal).containsExactly("logs", "traces");
     assertThat(f.requests.get(1).arrivedUnixMs() - f.requests.get(0).arrivedUnixMs())
-        .isGreaterThan(new WindowConfig().finalizeGrace.toMillis());
+        .isGreaterThan(TestConfig.window().finalizeGrace().toMillis());
   }
 
   @ParameterizedTest
@@ -102,8 +102,8 @@ class OtelInstrumentationOpenAiRecordingTest {
   private static void choiceRuleMakesOneStream(String file) {
     ProducerFixture f = ProducerFixture.load(file);
     Span chat = f.span("chat gpt-4o-mini");
-    WindowConfig cfg = new WindowConfig();
-    cfg.rules.chunkLogs.add(RuleConfig.named("gen_ai.choice"));
+    WindowConfig cfg = TestConfig.window(
+        "rules.chunk_logs=[{event_name: gen_ai.content.completion.chunk}, {event_name: llm_stream.chunk}, {event_name: gen_ai.choice}]");
     FixtureReplay replay = new FixtureReplay(cfg);
     List<Span> output = replay.run(f);
 

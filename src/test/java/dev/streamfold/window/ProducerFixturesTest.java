@@ -10,6 +10,7 @@ import static dev.streamfold.window.ProducerFixture.num;
 import static dev.streamfold.window.ProducerFixture.round2;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.telemetry.InMemoryMetrics;
@@ -39,16 +40,16 @@ class ProducerFixturesTest {
   final RecordingDownstream out = new RecordingDownstream();
   final InMemoryMetrics metrics = new InMemoryMetrics();
   final List<ClosedStream> closed = new CopyOnWriteArrayList<>();
-  final WindowConfig cfg = new WindowConfig();
+  final WindowConfig cfg = TestConfig.window();
 
   /** Feeds the whole fixture as one export (traces, then logs), then lets the grace pass. */
   List<Span> run(ProducerFixture f) {
-    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), out, metrics, closed::add, clock);
     shard.onTraces(f.traces);
     if (f.logs.getResourceLogsCount() > 0) {
       shard.onLogs(f.logs);
     }
-    clock.advance(cfg.finalizeGrace);
+    clock.advance(cfg.finalizeGrace());
     shard.tick();
     assertThat(shard.openStreams()).as("nothing left open after the grace").isZero();
     return out.allSpans();

@@ -4,6 +4,7 @@ import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.pipeline.Unit;
@@ -27,7 +28,7 @@ class ProducerTruthTest {
   final RecordingDownstream out = new RecordingDownstream();
   final InMemoryMetrics metrics = new InMemoryMetrics();
   final List<ClosedStream> closed = new CopyOnWriteArrayList<>();
-  final WindowConfig cfg = new WindowConfig();
+  WindowConfig cfg = TestConfig.window();
   WindowShard shard;
 
   static final ByteString T = trace(7);
@@ -38,7 +39,7 @@ class ProducerTruthTest {
 
   WindowShard shard() {
     if (shard == null) {
-      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), out, metrics, closed::add, clock);
     }
     return shard;
   }
@@ -83,7 +84,7 @@ class ProducerTruthTest {
     shard().onTraces(traces(chunk(T, STREAM, 12, 1, 10, 20), chatSpan(0, 30)));
     assertThat(out(id(21)).getParentSpanId()).isEqualTo(STREAM);
     assertThat(metrics.get("reparented.true")).isEqualTo(1);
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     assertThat(out.allSpans()).extracting(Span::getSpanId).containsExactlyInAnyOrder(id(21), STREAM);
     conserved(4);
   }
@@ -92,7 +93,7 @@ class ProducerTruthTest {
   void childEarlierInTheSameRequestIsReparented() {
     // the SDK's end order: the child, its chunk, the next chunk, the stream span
     shard().onTraces(traces(child(21, K1, 2, 4), chunk(T, STREAM, 11, 0, 0, 10), chunk(T, STREAM, 12, 1, 10, 20), chatSpan(0, 30)));
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     assertThat(out(id(21)).getParentSpanId()).isEqualTo(STREAM);
     assertThat(lng(out(STREAM), "llm_stream.chunk.count")).isEqualTo(2);
     assertThat(out.allSpans()).hasSize(2);
@@ -137,7 +138,7 @@ class ProducerTruthTest {
     shard().onTraces(traces(sibling));
     shard().onTraces(traces(chatSpan(0, 30)));
     assertThat(out.allSpans()).isEmpty();
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     assertThat(out.allSpans()).contains(sibling);
     assertThat(shard().buffered(Unit.SPAN)).isZero();
     conserved(3);
@@ -163,7 +164,7 @@ class ProducerTruthTest {
 
   @Test
   void heldSpansAreBoundedAndTheOldestGoesOutUncheckedCounted() {
-    cfg.maxHeldSpans = 1;
+    cfg = TestConfig.window("max_held_spans=1");
     shard().onTraces(traces(chunk(T, STREAM, 11, 0, 0, 10)));
     Span first = child(71, id(70), 1, 2);
     shard().onTraces(traces(first));
@@ -183,7 +184,7 @@ class ProducerTruthTest {
     assertThat(out.allSpans()).as("a GenAI client span is held for the grace").isEmpty();
     advance(Duration.ofMillis(500));
     shard().onLogs(logs(chunkLog(T, STREAM, 100), chunkLog(T, STREAM, 150), chunkLog(T, STREAM, 290)));
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     Span c = only();
     assertThat(c.getSpanId()).isEqualTo(STREAM);
     assertThat(str(c, "llm_stream.input_shape")).isEqualTo("chunk_logs");
@@ -197,7 +198,7 @@ class ProducerTruthTest {
     shard().onLogs(logs(chunkLog(T, STREAM, 100), chunkLog(T, STREAM, 150)));
     advance(Duration.ofSeconds(5));
     shard().onTraces(traces(chatSpan(0, 300)));
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     Span c = only();
     assertThat(lng(c, "llm_stream.chunk.count")).isEqualTo(2);
     assertThat(attr(c, "llm_stream.complete").getBoolValue()).isTrue();
@@ -207,7 +208,7 @@ class ProducerTruthTest {
   void genAiClientSpanWithoutChunksPassesUnchangedAfterTheGrace() {
     Span chat = chatSpan(0, 300);
     shard().onTraces(traces(chat));
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     assertThat(only()).isEqualTo(chat);
     assertThat(closed).isEmpty();
   }
@@ -221,7 +222,7 @@ class ProducerTruthTest {
   @Test
   void blockChunkTimeIsItsStartAndSamplingRunsToTheLastBlockEnd() {
     shard().onTraces(traces(block(11, 100, 160), block(12, 170, 400), chatSpan(0, 420)));
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     Span c = only();
     assertThat(dbl(c, "llm_stream.ttft_ms")).isEqualTo(100.0);
     assertThat(dbl(c, "llm_stream.sampling_ms")).isEqualTo(300.0);
@@ -233,7 +234,7 @@ class ProducerTruthTest {
   void oneBlockStillHasSamplingAndTokensPerSecond() {
     Span chat = chatSpan(0, 500).toBuilder().addAttributes(kv("gen_ai.usage.output_tokens", 40L)).build();
     shard().onTraces(traces(block(11, 343, 743), chat));
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     Span c = only();
     assertThat(dbl(c, "llm_stream.ttft_ms")).isEqualTo(343.0);
     assertThat(dbl(c, "llm_stream.sampling_ms")).isEqualTo(400.0);
@@ -246,7 +247,7 @@ class ProducerTruthTest {
     String at = java.time.Instant.ofEpochSecond(0, BASE).plusMillis(50).toString();
     Span chat = chatSpan(0, 500).toBuilder().addAttributes(kv("mastra.completion_start_time", at)).build();
     shard().onTraces(traces(block(11, 100, 300), chat));
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     assertThat(dbl(only(), "llm_stream.ttft_ms")).isEqualTo(50.0);
   }
 
@@ -256,7 +257,7 @@ class ProducerTruthTest {
     Span chat = span(T, STREAM, ROOT, "model_inference", 0, 500).addAttributes(kv("mastra.completion_start_time", at)).build();
     shard().onTraces(traces(chat));
     assertThat(out.allSpans()).as("the marker announces a stream").isEmpty();
-    advance(cfg.finalizeGrace);
+    advance(cfg.finalizeGrace());
     assertThat(dbl(only(), "llm_stream.ttft_ms")).isEqualTo(80.0);
   }
 

@@ -1,5 +1,6 @@
 package dev.streamfold.window;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.otlp.OtlpSignal;
@@ -63,13 +64,12 @@ public class ShardedWindowBenchmark {
     BenchStreams in = BenchStreams.build(POOL * (TRACES / tracesPerRequest), tracesPerRequest, CHUNKS);
     chunkRequests = in.chunkRequests();
     streamRequests = in.streamRequests();
-    WindowConfig cfg = new WindowConfig();
-    cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
+    WindowConfig cfg = TestConfig.window("finalize_grace=0"); // streams close as their stream span arrives
     clock = new ManualClock();
     router = new ShardRouter(shards);
     shard = new WindowShard[shards];
     for (int i = 0; i < shards; i++) {
-      shard[i] = new WindowShard(i, WindowSettings.of(cfg, shards, i), new Recognizer(cfg.rules), new DiscardingDownstream(),
+      shard[i] = new WindowShard(i, WindowSettings.of(cfg, shards, i), new Recognizer(cfg.rules()), new DiscardingDownstream(),
           WindowMetrics.NOOP, StreamListener.NOOP, clock);
     }
   }
@@ -96,7 +96,7 @@ public class ShardedWindowBenchmark {
 
   private void handle(ExportTraceServiceRequest req) {
     for (ShardRouter.Part<ExportTraceServiceRequest> p : router.split(OtlpSignal.TRACES, req, Span::getTraceId).parts()) {
-      shard[p.shard()].onTraces(p.request());
+      shard[p.shard()].onTraces(p.request(), p.owners());
     }
   }
 

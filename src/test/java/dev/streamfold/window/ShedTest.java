@@ -3,6 +3,7 @@ package dev.streamfold.window;
 import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.telemetry.InMemoryMetrics;
 import dev.streamfold.time.ManualClock;
@@ -14,11 +15,11 @@ import org.junit.jupiter.api.Test;
 class ShedTest {
   final ManualClock clock = new ManualClock();
   final RecordingDownstream out = new RecordingDownstream();
-  final WindowConfig cfg = new WindowConfig();
+  final WindowConfig cfg = TestConfig.window();
 
   @Test
   void shedClosesTheLeastRecentlyActiveShareAsEvictedAndForgetsTheOldestKeys() {
-    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, new InMemoryMetrics(), s -> {}, clock);
+    WindowShard shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), out, new InMemoryMetrics(), s -> {}, clock);
     for (int t = 0; t < 8; t++) {
       shard.onTraces(traces(chunk(trace(t), id(t), 100 + t, 0, 0, 1)));
       clock.advance(Duration.ofMillis(1));

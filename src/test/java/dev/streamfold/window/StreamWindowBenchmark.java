@@ -1,5 +1,6 @@
 package dev.streamfold.window;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.StreamListener;
 import dev.streamfold.telemetry.WindowMetrics;
@@ -54,11 +55,8 @@ public class StreamWindowBenchmark {
     BenchStreams in = BenchStreams.build(POOL, TRACES, CHUNKS);
     chunkRequests = in.chunkRequests();
     streamRequests = in.streamRequests();
-    WindowConfig cfg = new WindowConfig();
-    cfg.shards = shards;
-    cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
-    cfg.recentlyClosed.ttl = Duration.ofSeconds(1);
-    cfg.maxPendingItems = 1_000_000_000L;
+    // streams close as their stream span arrives
+    WindowConfig cfg = TestConfig.window("shards=" + shards, "finalize_grace=0", "recently_closed.ttl=1s", "max_pending_items=1000000000");
     window = new StreamWindow(cfg, new DiscardingDownstream(), dev.streamfold.pipeline.Admission.ALWAYS, WindowMetrics.NOOP, StreamListener.NOOP, Clock.SYSTEM, observer(cfg));
     window.start();
   }

@@ -1,5 +1,6 @@
 package dev.streamfold.window;
 
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.Derivations;
 import dev.streamfold.derive.EndReason;
@@ -52,10 +53,9 @@ public class WindowBenchmark {
     BenchStreams in = BenchStreams.build(POOL, STREAMS, CHUNKS);
     requests = in.chunkRequests();
     streamSpans = in.streamRequests();
-    WindowConfig cfg = new WindowConfig();
-    cfg.finalizeGrace = Duration.ZERO; // streams close as their stream span arrives
+    WindowConfig cfg = TestConfig.window("finalize_grace=0"); // streams close as their stream span arrives
     clock = new ManualClock();
-    shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), new dev.streamfold.testing.DiscardingDownstream(), dev.streamfold.telemetry.WindowMetrics.NOOP,
+    shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), new dev.streamfold.testing.DiscardingDownstream(), dev.streamfold.telemetry.WindowMetrics.NOOP,
         StreamListener.NOOP, clock);
     long[] times = new long[100];
     long[] starts = new long[100];

@@ -4,6 +4,7 @@ import static dev.streamfold.testing.Otlp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.streamfold.config.TestConfig;
 import dev.streamfold.config.WindowConfig;
 import dev.streamfold.derive.ClosedStream;
 import dev.streamfold.telemetry.InMemoryMetrics;
@@ -21,12 +22,12 @@ class WindowShardTest {
   final RecordingDownstream out = new RecordingDownstream();
   final InMemoryMetrics metrics = new InMemoryMetrics();
   final List<ClosedStream> closed = new CopyOnWriteArrayList<>();
-  final WindowConfig cfg = new WindowConfig();
+  WindowConfig cfg = TestConfig.window();
   WindowShard shard;
 
   WindowShard shard() {
     if (shard == null) {
-      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules), out, metrics, closed::add, clock);
+      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), out, metrics, closed::add, clock);
     }
     return shard;
   }
@@ -263,10 +264,9 @@ class WindowShardTest {
     assertThat(attr(passed, "llm_stream.late").getBoolValue()).isTrue();
     assertThat(metrics.get("late")).isEqualTo(1);
 
-    WindowConfig dropCfg = new WindowConfig();
-    dropCfg.lateChunks = "drop";
+    WindowConfig dropCfg = TestConfig.window("late_chunks=drop");
     RecordingDownstream out2 = new RecordingDownstream();
-    WindowShard s2 = new WindowShard(0, WindowSettings.of(dropCfg, 1), new Recognizer(dropCfg.rules), out2, metrics, x -> {}, clock);
+    WindowShard s2 = new WindowShard(0, WindowSettings.of(dropCfg, 1), new Recognizer(dropCfg.rules()), out2, metrics, x -> {}, clock);
     s2.onTraces(traces(chunk(T, STREAM, 11, 0, 0, 100), streamSpan(0, 200)));
     clock.advance(Duration.ofSeconds(2));
     s2.tick();
@@ -287,7 +287,7 @@ class WindowShardTest {
 
   @Test
   void maxAgeClosesLongStreamsEvenWhenActive() {
-    cfg.maxStreamAge = Duration.ofSeconds(60);
+    cfg = TestConfig.window("max_stream_age=60s");
     for (int i = 0; i < 6; i++) {
       shard().onTraces(traces(chunk(T, STREAM, 11 + i, i, i * 10, i * 10 + 5)));
       advance(Duration.ofSeconds(10));
@@ -299,7 +299,7 @@ class WindowShardTest {
 
   @Test
   void maxOpenStreamsEvictsLeastRecentlyActive() {
-    cfg.maxOpenStreams = 2;
+    cfg = TestConfig.window("max_open_streams=2");
     shard().onTraces(traces(chunk(trace(1), id(1), 11, 0, 0, 1)));
     clock.advance(Duration.ofMillis(1));
     shard().onTraces(traces(chunk(trace(2), id(2), 12, 0, 0, 1)));
@@ -314,7 +314,7 @@ class WindowShardTest {
 
   @Test
   void memoryBudgetEvictsAndStaysBounded() {
-    cfg.memoryBudgetMib = 1;
+    cfg = TestConfig.window("memory_budget_mib=1");
     for (int t = 0; t < 5000; t++) {
       shard().onTraces(traces(chunk(trace(t), id(t), 100_000 + t, 0, 0, 1)));
     }
@@ -326,7 +326,7 @@ class WindowShardTest {
 
   @Test
   void maxChunksPerStreamTruncatesAndCounts() {
-    cfg.maxChunksPerStream = 3;
+    cfg = TestConfig.window("max_chunks_per_stream=3");
     for (int i = 0; i < 5; i++) {
       shard().onTraces(traces(chunk(T, STREAM, 11 + i, i, i * 10, i * 10 + 5)));
     }
@@ -398,7 +398,7 @@ class WindowShardTest {
 
   @Test
   void keepModePassesChunksAndStillCondenses() {
-    cfg.chunkSpans = "keep";
+    cfg = TestConfig.window("chunk_spans=keep");
     Span c = chunk(T, STREAM, 11, 0, 0, 100);
     shard().onTraces(traces(c, streamSpan(0, 200)));
     assertThat(out.allSpans()).containsExactly(c);
