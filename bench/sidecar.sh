@@ -19,6 +19,7 @@
 #   SMALL_FLAGS ["@<jvm.options without -Xmx> <the Dockerfile's JAVA_OPTS> -XX:MaxRAM=256m"]
 #       the 256 MiB runs' JVM flags (the image's; MALLOC_ARENA_MAX=2 as in the image)
 #   BASE_PORT [24600]  ports BASE..BASE+4 (sink, sink stats, streamfold gRPC, metrics, health)
+#   EXTRA_YAML  top-level YAML appended to streamfold's config (sections it does not set: window, ...)
 #   THREADS=1  also per-thread CPU and context switches (wake-ups) of each rate: rate-*.threads.md
 #   SKIP_BUILD=1  use the existing build     OUT [target/sidecar]  logs and results.md
 set -euo pipefail
@@ -97,6 +98,7 @@ service:
   health:
     endpoint: 127.0.0.1:$HEALTH_PORT
 YAML
+  [[ -z ${EXTRA_YAML:-} ]] || printf '%s\n' "$EXTRA_YAML" >>"$1"
 }
 CFG=$OUT/streamfold.yaml
 write_config "$CFG"
@@ -125,6 +127,11 @@ loadgen() { # args... -> final JSON line
   tail -1 "$OUT/loadgen.last.log"
 }
 
+# refused items per reason from one scrape, e.g. "memory_limit 120, window_backlog 5000"
+refusals() {
+  awk '$1 ~ /^streamfold_refused_total[{]/ && match($1, /reason="[^"]*"/) { r = substr($1, RSTART + 8, RLENGTH - 9); n[r] += $NF }
+    END { for (r in n) if (n[r] > 0) printf "%s%s %.0f", (k++ ? ", " : ""), r, n[r]; if (!k) printf "none" }' <<<"$1"
+}
 # conservation residual per unit from one scrape: received - passed - condensed - dropped - buffered
 residual() {
   local s=$1 u r out=""
@@ -225,7 +232,7 @@ small_run() { # name loadgen-args...
   kill -0 "$SF_PID" 2>/dev/null || alive=no
   ooms=$(grep -c OutOfMemoryError "$OUT/$name.log" || true)
   j=$(cat "$OUT/$name.loadgen.json")
-  SMALL_ROWS+=("| $name | $hwm | $gc_share | $(json_get "$j" requests_ok) / $(json_get "$j" requests_refused) / $(json_get "$j" requests_failed) | mem $(metric_sum "$s" streamfold_refused_total 'reason="memory_limit"'), backpressure $(metric_sum "$s" streamfold_refused_total 'reason="backpressure"') | $ooms ($alive) | $answered / $probes | $(residual "$s") | $(metric_sum "$s" streamfold_memory_limiter_forced_gc_total '') / $(metric_sum "$s" streamfold_memory_limiter_shed_total 'state="open_streams"') |")
+  SMALL_ROWS+=("| $name | $hwm | $gc_share | $(json_get "$j" requests_ok) / $(json_get "$j" requests_refused) / $(json_get "$j" requests_failed) | $(refusals "$s") | $ooms ($alive) | $answered / $probes | $(residual "$s") | $(metric_sum "$s" streamfold_memory_limiter_forced_gc_total '') / $(metric_sum "$s" streamfold_memory_limiter_shed_total 'state="open_streams"') |")
   log "$name: ${SMALL_ROWS[-1]}"
   stop_streamfold
 }

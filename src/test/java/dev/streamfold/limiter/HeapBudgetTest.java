@@ -18,13 +18,13 @@ class HeapBudgetTest {
     long heap = 128 * MIB;
     assertThat(HeapBudget.windowBudgetMib(heap)).isEqualTo(25);
     assertThat(HeapBudget.maxOpenStreams(heap)).isEqualTo(26_214);
-    assertThat(HeapBudget.maxPendingItems(heap)).isEqualTo(13_107);
+    assertThat(HeapBudget.maxPendingItems(heap)).isEqualTo(3_932);
     assertThat(HeapBudget.queueCapacityItems(heap)).isEqualTo(19_660);
     assertThat(HeapBudget.recentlyClosedKeys(heap)).isEqualTo(8_738);
     StreamfoldConfig cfg = derived(heap);
     assertThat(HeapBudget.warnings(cfg, heap)).isEmpty();
     // twice the heap, twice the bounds
-    assertThat(HeapBudget.maxPendingItems(2 * heap)).isEqualTo(26_214);
+    assertThat(HeapBudget.maxPendingItems(2 * heap)).isEqualTo(7_864);
   }
 
   @Test
