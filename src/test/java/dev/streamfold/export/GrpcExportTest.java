@@ -109,8 +109,8 @@ class GrpcExportTest {
   void perSignalEndpointsAreUsed() throws Exception {
     GrpcTestServer a = server();
     GrpcTestServer b = server();
-    ExporterConfig cfg = Configs.of("otlp_grpc", "");
-    cfg = TestConfig.with(cfg, set("otlp.traces_endpoint", a.endpoint()), set("otlp.logs_endpoint", "http://" + b.endpoint()), set("otlp.metrics_endpoint", b.endpoint()));
+    ExporterConfig cfg = Configs.of("otlp_grpc", "", set("otlp.traces_endpoint", a.endpoint()),
+        set("otlp.logs_endpoint", "http://" + b.endpoint()), set("otlp.metrics_endpoint", b.endpoint()));
     ExportPipeline p = start(cfg, true);
     p.offerSpans(List.of(TestData.resourceSpans(1)), 1);
     p.offerLogs(List.of(TestData.resourceLogs(1)), 1);
