@@ -173,9 +173,9 @@ ms=1000000
 resource='{"attributes":[{"key":"service.name","value":{"stringValue":"smoke-app"}}]}'
 scope='{"name":"smoke"}'
 chunks=""
-for i in 1 2 3 4 5; do
-  start=$((t0 + (200 + 100 * (i - 1)) * ms))
-  end=$((t0 + (300 + 100 * (i - 1)) * ms))
+for i in 0 1 2 3 4; do # Burr numbers chunks from 0; a stream lacking chunk_0 gets no TTFT
+  start=$((t0 + (200 + 100 * i) * ms))
+  end=$((t0 + (300 + 100 * i) * ms))
   chunks+="${chunks:+,}{\"traceId\":\"$trace_id\",\"spanId\":\"$(hex 8)\",\"parentSpanId\":\"$stream_id\",\"name\":\"chat::chunk_$i\",\"kind\":1,\"startTimeUnixNano\":\"$start\",\"endTimeUnixNano\":\"$end\",\"attributes\":[{\"key\":\"llm_stream.chunk.tokens\",\"value\":{\"intValue\":\"8\"}}]}"
 done
 stream_span="{\"traceId\":\"$trace_id\",\"spanId\":\"$stream_id\",\"name\":\"chat gpt-4o-mini\",\"kind\":3,\"startTimeUnixNano\":\"$t0\",\"endTimeUnixNano\":\"$((t0 + 800 * ms))\",\"attributes\":[
