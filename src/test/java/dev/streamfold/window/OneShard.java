@@ -12,9 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One window shard on a manual clock with in-memory output, metrics and closed streams; built on
- * first use from {@link #cfg}, so a test can change the config first.
+ * first use from {@link #cfg}, so a test can change the config first. Used as a field, or as the
+ * base class of a test that works on one shard throughout.
  */
-final class OneShard {
+class OneShard {
   final ManualClock clock = new ManualClock();
   final RecordingDownstream out = new RecordingDownstream();
   final InMemoryMetrics metrics = new InMemoryMetrics();

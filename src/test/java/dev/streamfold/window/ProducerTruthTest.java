@@ -23,31 +23,13 @@ import org.junit.jupiter.api.Test;
  * client spans held for their late chunk logs, block chunk spans and the
  * {@code mastra.completion_start_time} marker.
  */
-class ProducerTruthTest {
-  final ManualClock clock = new ManualClock();
-  final RecordingDownstream out = new RecordingDownstream();
-  final InMemoryMetrics metrics = new InMemoryMetrics();
-  final List<ClosedStream> closed = new CopyOnWriteArrayList<>();
-  WindowConfig cfg = TestConfig.window();
-  WindowShard shard;
+class ProducerTruthTest extends OneShard {
 
   static final ByteString T = trace(7);
   static final ByteString ROOT = id(1);
   static final ByteString STREAM = id(100);
   static final ByteString K1 = id(11);
   static final ByteString K2 = id(12);
-
-  WindowShard shard() {
-    if (shard == null) {
-      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), out, metrics, closed::add, clock);
-    }
-    return shard;
-  }
-
-  void advance(Duration d) {
-    clock.advance(d);
-    shard().tick();
-  }
 
   static Span chatSpan(double start, double end) {
     return span(T, STREAM, ROOT, "chat gpt-4o", start, end)

@@ -17,25 +17,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-class WindowShardTest {
-  final ManualClock clock = new ManualClock();
-  final RecordingDownstream out = new RecordingDownstream();
-  final InMemoryMetrics metrics = new InMemoryMetrics();
-  final List<ClosedStream> closed = new CopyOnWriteArrayList<>();
-  WindowConfig cfg = TestConfig.window();
-  WindowShard shard;
-
-  WindowShard shard() {
-    if (shard == null) {
-      shard = new WindowShard(0, WindowSettings.of(cfg, 1), new Recognizer(cfg.rules()), out, metrics, closed::add, clock);
-    }
-    return shard;
-  }
-
-  void advance(Duration d) {
-    clock.advance(d);
-    shard().tick();
-  }
+class WindowShardTest extends OneShard {
 
   static final ByteString T = trace(1);
   static final ByteString STREAM = id(100);
