@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * ({@link #streamListener()}), the self-metrics ({@link #pipelineMetrics()}), JVM and process
  * metrics, the Prometheus endpoint ({@link #metricsServer()}) and the OTLP metric push.
  *
- * <p>One micrometer {@link CompositeMeterRegistry} feeds a Prometheus registry (when
- * {@code telemetry.prometheus.enabled}) and an OTLP registry (when {@code telemetry.otlp.enabled}),
- * so both carry the same metrics. The OTLP registry pushes cumulative explicit-bucket
+ * <p>The meters are registered on a Prometheus registry (when
+ * {@code telemetry.prometheus.enabled}) and an OTLP registry (when {@code telemetry.otlp.enabled}):
+ * on the enabled one directly, or through a micrometer {@link CompositeMeterRegistry} when both
+ * are, so both carry the same metrics. The OTLP registry pushes cumulative explicit-bucket
  * histograms every {@code telemetry.otlp.interval} through an {@link OtlpMetricsPush} (for the
  * service: {@link DownstreamMetricsSender}), with scope {@code dev.streamfold}.
  *
@@ -60,7 +61,7 @@ import org.slf4j.LoggerFactory;
 public final class Telemetry implements Component {
   private static final Logger log = LoggerFactory.getLogger(Telemetry.class);
 
-  private final CompositeMeterRegistry registry;
+  private final MeterRegistry registry;
   private final PrometheusMeterRegistry prometheus;
   private final OtlpMeterRegistry otlp;
   private final AtomicBoolean pushing;
@@ -73,7 +74,6 @@ public final class Telemetry implements Component {
   private Telemetry(Builder b) {
     TelemetryConfig config = b.config;
     ExemplarContext exemplars = new ExemplarContext();
-    registry = new CompositeMeterRegistry(b.clock);
     if (config.prometheus().enabled()) {
       Properties props = new Properties();
       // OpenMetrics 1.0 allows exemplars on histogram buckets and counters only; micrometer's
@@ -97,7 +97,6 @@ public final class Telemetry implements Component {
       };
       prometheus = new PrometheusMeterRegistry(pc, new PrometheusRegistry(), b.clock, exemplars);
       prometheus.config().namingConvention(new PrometheusNames());
-      registry.add(prometheus);
       Map<Object, Object> loaderProps = new HashMap<>(props);
       ExpositionFormats formats = ExpositionFormats.init(PrometheusPropertiesLoader.load(loaderProps));
       server = new MetricsServer(config.prometheus().endpoint(), prometheus.getPrometheusRegistry(), scrapeFilter(), formats);
@@ -115,11 +114,11 @@ public final class Telemetry implements Component {
           .metricsSender(new ScopedMetricsSender(target, BuildInfo.current().version()))
           .exemplarContextProvider(exemplars)
           .build();
-      registry.add(otlp);
     } else {
       pushing = null;
       otlp = null;
     }
+    registry = recordingRegistry(b.clock, prometheus, otlp);
     // two binder names that `promtool check metrics` flags: process_cpu_time_ns_total (an
     // abbreviated unit; process_cpu_usage stays) and system_cpu_count (a _count suffix on a gauge)
     registry.config()
@@ -150,6 +149,26 @@ public final class Telemetry implements Component {
     } else {
       gcMetrics = null;
     }
+  }
+
+  /**
+   * Where the meters are registered: the one enabled registry itself, or a composite over both
+   * (over none: a no-op). A composite meter forwards each observation to its child meters, a
+   * cost per recorded value that buys nothing when there is a single child.
+   */
+  private static MeterRegistry recordingRegistry(Clock clock, MeterRegistry prometheus, MeterRegistry otlp) {
+    if (prometheus != null && otlp == null) {
+      return prometheus;
+    }
+    if (otlp != null && prometheus == null) {
+      return otlp;
+    }
+    CompositeMeterRegistry composite = new CompositeMeterRegistry(clock);
+    if (prometheus != null) {
+      composite.add(prometheus);
+      composite.add(otlp);
+    }
+    return composite;
   }
 
   /** What the endpoint serves: all but micrometer's {@code _max} gauges of the SPEC 4 histograms. */

@@ -4,10 +4,12 @@
  * <p>Design decisions, for reviewers:
  *
  * <ul>
- *   <li><b>Registries.</b> One {@code CompositeMeterRegistry} over a Prometheus registry (served
- *       by {@link dev.streamfold.telemetry.MetricsServer}) and an OTLP registry (pushed through an
+ *   <li><b>Registries.</b> A Prometheus registry (served by
+ *       {@link dev.streamfold.telemetry.MetricsServer}) and an OTLP registry (pushed through an
  *       {@link dev.streamfold.telemetry.OtlpMetricsPush}); every meter, JVM and process metrics
- *       included, goes to both.
+ *       included, goes to both. Meters are registered on the enabled registry itself, through a
+ *       {@code CompositeMeterRegistry} only when both are enabled: a composite meter forwards
+ *       every observation to its children, a cost per value with nothing to buy for one child.
  *   <li><b>Seconds histograms are micrometer Timers</b> recorded in nanoseconds: micrometer bins a
  *       {@code DistributionSummary} on {@code ceil(value)}, which would put 15 ms above the 0.04 s
  *       bucket. Token usage and tokens/s are summaries: for whole-number bounds
