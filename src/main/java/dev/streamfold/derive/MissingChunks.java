@@ -22,8 +22,12 @@ public record MissingChunks(long count, boolean first) {
    * @param n number of valid entries in {@code indexes}; also the number of (de-duplicated)
    *     chunks the stream holds
    * @param stated the number of chunks the stream span says were sent, or -1
+   * @param limit the most chunks a stream may hold ({@code window.max_chunks_per_stream}): indexes
+   *     and counts beyond it are producer claims the window could not have kept anyway, so an
+   *     absurd index or count does not report billions of missing chunks
    */
-  public static MissingChunks of(int[] indexes, int n, long stated) {
+  public static MissingChunks of(int[] indexes, int n, long stated, int limit) {
+    stated = Math.min(stated, limit);
     if (n == 0 || indexes == null) {
       // no positions (or nothing arrived here, e.g. a stream span whose chunks all went elsewhere):
       // only a stated count can tell, and not which chunks
@@ -35,7 +39,7 @@ public record MissingChunks(long count, boolean first) {
     int[] known = new int[n];
     int k = 0;
     for (int i = 0; i < n; i++) {
-      if (indexes[i] >= 0) {
+      if (indexes[i] >= 0 && indexes[i] < limit) {
         known[k++] = indexes[i];
       }
     }

@@ -127,7 +127,7 @@ final class Lifecycle {
       held.traceClosed(st.key.traceHi, st.key.traceLo);
     }
 
-    StreamFactsBuilder.Built built = StreamFactsBuilder.build(st, reason, rec.statedChunkCount(st.streamSpan));
+    StreamFactsBuilder.Built built = StreamFactsBuilder.build(st, reason, rec.statedChunkCount(st.streamSpan), cfg.maxChunksPerStream());
     boolean hasChunks = built.facts().spanCount() + built.facts().otherCount() > 0 || st.dropped > 0;
     if (st.streamSpan != null && !hasChunks && built.facts().markerTime() < 0 && !built.facts().summary().present()
         && built.facts().missing().count() == 0) {

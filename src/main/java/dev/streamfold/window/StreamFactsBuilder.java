@@ -20,11 +20,14 @@ final class StreamFactsBuilder {
   record Built(StreamFacts facts, int chunkSpans, int chunkLogs) {}
 
   static Built build(StreamState st, EndReason reason) {
-    return build(st, reason, -1);
+    return build(st, reason, -1, Integer.MAX_VALUE);
   }
 
-  /** @param statedChunks the number of chunks the stream span says were sent, or -1 */
-  static Built build(StreamState st, EndReason reason, long statedChunks) {
+  /**
+   * @param statedChunks the number of chunks the stream span says were sent, or -1
+   * @param maxChunks {@code window.max_chunks_per_stream}: no more chunks can be missing than that
+   */
+  static Built build(StreamState st, EndReason reason, long statedChunks, int maxChunks) {
     int n = st.n;
     boolean[] dup = duplicates(st);
     int spanCount = 0;
@@ -87,7 +90,8 @@ final class StreamFactsBuilder {
         blocks,
         // chunks over max_chunks_per_stream or dropped by the producer are truncation, not missing
         // a producer summary without chunks is complete as it is (Burr SINGLE_SPAN states a count too)
-        MissingChunks.of(indexes, kept, kept == 0 && summary.present() ? -1 : statedChunks).less(st.dropped));
+        MissingChunks.of(indexes, kept, kept == 0 && summary.present() ? -1 : statedChunks, maxChunks)
+            .less(st.dropped));
     return new Built(facts, spanCount, logs);
   }
 

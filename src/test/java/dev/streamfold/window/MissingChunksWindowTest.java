@@ -192,4 +192,16 @@ class MissingChunksWindowTest {
     assertThat(attr(s, "llm_stream.chunk.missing")).isNull();
     assertThat(lng(s, "llm_stream.chunk.count")).isEqualTo(3);
   }
+
+  @Test
+  void anAbsurdIndexOrCountReportsNoMoreMissingThanTheStreamCouldHold() {
+    // chunk_999999999 and a stated total of 10^12 from a broken or hostile producer: what is
+    // missing is bounded by max_chunks_per_stream (10 here), not by the producer's claim
+    w.cfg = TestConfig.window("max_chunks_per_stream=10");
+    shard().onTraces(traces(chunk(T, STREAM, 11, 0, 0, 100), chunk(T, STREAM, 12, 999_999_999, 100, 200)));
+    Span s = closeWithStreamSpan(streamSpan().addAttributes(kv("llm_stream.chunk.total", 1_000_000_000_000L)));
+    assertThat(attr(s, "llm_stream.complete").getBoolValue()).isFalse();
+    assertThat(lng(s, "llm_stream.chunk.missing")).isEqualTo(9);
+    assertThat(w.metrics.get("missing")).isEqualTo(9);
+  }
 }
