@@ -129,10 +129,11 @@ ts("Items in and out per second",
     (f'sum by (unit, reason) (rate(streamfold_dropped_total{{instance=~"$instance"}}[{RI}]))', "dropped {{unit}} {{reason}}"),
     (f'sum(rate(streamfold_generated_spans_total{{instance=~"$instance"}}[{RI}]))', "generated spans")],
    "short", 0, description="received = passed + condensed + dropped + buffered, per unit (span, span event, log record).")
-ts("Refused requests and late chunks",
+ts("Refused requests, late and missing chunks",
    [(f'sum by (signal, reason) (rate(streamfold_refused_total{{instance=~"$instance"}}[{RI}]))', "refused {{signal}} {{reason}}"),
-    (f'sum(rate(streamfold_late_chunks_total{{instance=~"$instance"}}[{RI}]))', "late chunks")],
-   "short", 12, description="Refused: backpressure or bad requests answered with UNAVAILABLE / 503 / 4xx. Late: chunks of an already closed stream.")
+    (f'sum(rate(streamfold_late_chunks_total{{instance=~"$instance"}}[{RI}]))', "late chunks"),
+    (f'sum(rate(streamfold_missing_chunks_total{{instance=~"$instance"}}[{RI}]))', "missing chunks")],
+   "short", 12, description="Refused: backpressure (export queue full), window_backlog (window behind its input), memory_limit, or bad requests answered with UNAVAILABLE / 503 / 4xx. Late: chunks of an already closed stream. Missing: chunks closed streams lack by their indexes or stated count (producer drops, or routing changed under open streams).")
 next_line(8)
 ts("Export",
    [(f'sum by (signal) (rate(streamfold_exported_total{{instance=~"$instance"}}[{RI}]))', "exported {{signal}}"),
