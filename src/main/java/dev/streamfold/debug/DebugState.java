@@ -10,6 +10,7 @@ import dev.streamfold.derive.InputShape;
 import dev.streamfold.explain.Heuristics;
 import dev.streamfold.otlp.Attributes;
 import dev.streamfold.time.Clock;
+import dev.streamfold.window.StreamKey;
 import dev.streamfold.window.WindowObserver;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
@@ -43,38 +44,15 @@ public final class DebugState implements WindowObserver {
   private final Clock clock;
   private final LongSupplier windowOpen;
   private final Object lock = new Object();
-  private final HashMap<Key, Open> open = new HashMap<>();
-  private final Key probe = new Key();
+  private final HashMap<StreamKey, Open> open = new HashMap<>();
+  /** Reused as the lookup probe under the lock. */
+  private final StreamKey probe = new StreamKey();
   private final ArrayDeque<ClosedView> recent = new ArrayDeque<>();
   private final ConcurrentHashMap<String, LongAdder> rules = new ConcurrentHashMap<>();
   private final LinkedHashMap<String, Finding> findings = new LinkedHashMap<>();
   private final LinkedHashMap<String, Integer> logKeys = new LinkedHashMap<>(256, 0.75f, true);
   private long closedTotal;
   private long droppedFindings;
-
-  /** A stream key; one instance is reused as the lookup probe under the lock. */
-  private static final class Key {
-    long hi;
-    long lo;
-    long id;
-
-    Key set(long hi, long lo, long id) {
-      this.hi = hi;
-      this.lo = lo;
-      this.id = id;
-      return this;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key k && k.hi == hi && k.lo == lo && k.id == id;
-    }
-
-    @Override
-    public int hashCode() {
-      return Long.hashCode(hi * 31 + lo * 17 + id);
-    }
-  }
 
   private static final class Open {
     String service;
@@ -149,7 +127,7 @@ public final class DebugState implements WindowObserver {
       return null;
     }
     Open o = new Open(service(resource), model, shape, clock.nanos());
-    open.put(new Key().set(hi, lo, id), o);
+    open.put(new StreamKey(hi, lo, id), o);
     return o;
   }
 

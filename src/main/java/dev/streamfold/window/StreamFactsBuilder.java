@@ -19,10 +19,6 @@ final class StreamFactsBuilder {
    */
   record Built(StreamFacts facts, int chunkSpans, int chunkLogs) {}
 
-  static Built build(StreamState st, EndReason reason) {
-    return build(st, reason, -1, Integer.MAX_VALUE);
-  }
-
   /**
    * @param statedChunks the number of chunks the stream span says were sent, or -1
    * @param maxChunks {@code window.max_chunks_per_stream}: no more chunks can be missing than that

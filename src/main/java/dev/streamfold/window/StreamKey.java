@@ -2,28 +2,28 @@ package dev.streamfold.window;
 
 /**
  * (trace id, stream id). Instances in maps are never mutated; a shard reuses one probe instance
- * (via {@link #set}) for lookups on its own thread.
+ * (via {@link #set}) for lookups on its own thread. Public for the debug page's own table of
+ * open streams (debug.DebugState), which keys the same way.
  */
-final class StreamKey {
+public final class StreamKey {
   long traceHi;
   long traceLo;
   long streamId;
 
-  StreamKey() {}
+  public StreamKey() {}
 
-  StreamKey(long traceHi, long traceLo, long streamId) {
+  public StreamKey(long traceHi, long traceLo, long streamId) {
     this.traceHi = traceHi;
     this.traceLo = traceLo;
     this.streamId = streamId;
   }
 
-  StreamKey set(long traceHi, long traceLo, long streamId) {
+  public StreamKey set(long traceHi, long traceLo, long streamId) {
     this.traceHi = traceHi;
     this.traceLo = traceLo;
     this.streamId = streamId;
     return this;
   }
-
 
   @Override
   public boolean equals(Object o) {
